@@ -1,0 +1,255 @@
+/**
+ * Every error authflow throws extends {@link AuthflowError}: switch on `code`
+ * (stable across releases) or use `instanceof`. Messages say what happened and
+ * what to do; they name origins, never secrets. The underlying error, when
+ * there is one, is in `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await client.get("/data"); }
+ * catch (error) {
+ *   if (error instanceof AuthflowError && error.code === "ERR_INSECURE_TRANSPORT") { … }
+ * }
+ * ```
+ */
+export class AuthflowError extends Error {
+  /** A stable, machine-readable identifier of the failure, e.g. `"ERR_AUTH_FLOW"`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An auth flow misbehaved: it yielded too many requests (a loop), yielded
+ * something that is not a `Request`, or finished without yielding at all.
+ *
+ * @example
+ * ```ts
+ * // A flow that resends forever is stopped after `maxFlowSteps` requests.
+ * await client.get("/status/401", { auth: { *authFlow(r) { while (true) yield r; } } });
+ * // → AuthFlowError: auth flow yielded more than 8 requests …
+ * ```
+ */
+export class AuthFlowError extends AuthflowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_AUTH_FLOW", message, options);
+  }
+}
+
+/**
+ * A server's challenge (`WWW-Authenticate`, `Authentication-Info`) could not be
+ * answered: malformed, an unsupported algorithm or qop, or a server response
+ * that failed verification (`rspauth`).
+ *
+ * @example
+ * ```ts
+ * // Server offers only `Digest algorithm=SHA-3`:
+ * // AuthChallengeError: no supported Digest challenge from http://127.0.0.1:8080 (offered: SHA-3)
+ * ```
+ */
+export class AuthChallengeError extends AuthflowError {
+  /** The schemes or algorithms the server offered, for diagnostics. */
+  readonly offered: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown; offered?: readonly string[] }) {
+    super("ERR_AUTH_CHALLENGE", message, options);
+    this.offered = options?.offered ?? [];
+  }
+}
+
+/**
+ * The WWW-Authenticate / Authentication-Info parser met input outside the
+ * RFC 9110 §11 grammar. `position` is the offset of the offending character.
+ *
+ * @example
+ * ```ts
+ * parseChallenges('Digest realm="unterminated');
+ * // → ChallengeParseError: unterminated quoted-string at offset 13
+ * ```
+ */
+export class ChallengeParseError extends AuthflowError {
+  /** Offset in the input where parsing failed. */
+  readonly position: number;
+
+  constructor(message: string, position: number) {
+    super("ERR_CHALLENGE_PARSE", message);
+    this.position = position;
+  }
+}
+
+/**
+ * An auth flow needed to send a request body again (after a challenge or a
+ * 307/308 redirect) but the body was a one-shot stream larger than
+ * `maxReplayBytes`. Nothing was sent truncated or empty.
+ *
+ * @example
+ * ```ts
+ * // Remedies: pass the body as bytes, a Blob or a string; raise maxReplayBytes;
+ * // or prime the challenge with a small request first (Digest caches it).
+ * ```
+ */
+export class BodyNotReplayableError extends AuthflowError {
+  constructor(message: string) {
+    super("ERR_BODY_NOT_REPLAYABLE", message);
+  }
+}
+
+/**
+ * Credentials would have been sent over plain `http:` to a host that is not
+ * loopback. Thrown before any connection is made. Use `https:`, or set
+ * `allowInsecureAuth: true` if you accept the risk.
+ *
+ * @example
+ * ```ts
+ * await get("http://api.example.com/x", { auth: ["u", "p"] });
+ * // → InsecureTransportError: refusing to send credentials over plain HTTP to http://api.example.com …
+ * ```
+ */
+export class InsecureTransportError extends AuthflowError {
+  constructor(message: string) {
+    super("ERR_INSECURE_TRANSPORT", message);
+  }
+}
+
+/**
+ * A credential was needed but is not there: an environment variable that is
+ * unset or empty, a provider that returned nothing, no netrc entry.
+ *
+ * @example
+ * ```ts
+ * new BearerAuth(BearerAuth.fromEnv("API_TOKEN"));
+ * // → MissingCredentialsError: environment variable API_TOKEN is not set …
+ * ```
+ */
+export class MissingCredentialsError extends AuthflowError {
+  constructor(message: string) {
+    super("ERR_MISSING_CREDENTIALS", message);
+  }
+}
+
+/**
+ * A credential cannot be put in a header as it is: it holds a control
+ * character (CR, LF, NUL…) or is otherwise malformed. The message never
+ * repeats the credential.
+ *
+ * @example
+ * ```ts
+ * new BearerAuth("abc\r\nX-Injected: 1");
+ * // → InvalidCredentialsError: bearer token contains a control character (CR, LF or similar) …
+ * ```
+ */
+export class InvalidCredentialsError extends AuthflowError {
+  constructor(message: string) {
+    super("ERR_INVALID_CREDENTIALS", message);
+  }
+}
+
+/**
+ * The request did not get a response within `timeout` milliseconds.
+ *
+ * @example
+ * ```ts
+ * await client.get("/slow", { timeout: 1_000 }); // → TimeoutError after 1 s
+ * ```
+ */
+export class TimeoutError extends AuthflowError {
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(message: string, timeout: number) {
+    super("ERR_TIMEOUT", message);
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * A redirect chain was longer than `maxRedirects`, or a redirect pointed
+ * somewhere authflow refuses to go (a non-HTTP scheme, a URL with embedded
+ * credentials).
+ *
+ * @example
+ * ```ts
+ * await client.get("/redirect/30", { maxRedirects: 5 }); // → TooManyRedirectsError
+ * ```
+ */
+export class TooManyRedirectsError extends AuthflowError {
+  constructor(message: string, code = "ERR_TOO_MANY_REDIRECTS") {
+    super(code, message);
+  }
+}
+
+/**
+ * The bad-credential guard: these credentials were rejected by this protection
+ * space several times in a row, so authflow fails fast for a cool-down instead
+ * of risking an account lock-out. `retryAfterMs` says when it will try again.
+ *
+ * @example
+ * ```ts
+ * // After 3 consecutive 401s for the same user and realm:
+ * // AuthRejectedError: credentials rejected 3 times by http://127.0.0.1:8080; not retrying for 30 s
+ * ```
+ */
+export class AuthRejectedError extends AuthflowError {
+  /** Milliseconds until the guard lets a request through again. */
+  readonly retryAfterMs: number;
+
+  constructor(message: string, retryAfterMs: number) {
+    super("ERR_AUTH_REJECTED", message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * The token endpoint answered with an RFC 6749 §5.2 error (`invalid_client`,
+ * `invalid_scope`, …). These are not retried: fix the configuration.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (error instanceof OAuthError && error.error === "invalid_client") … }
+ * ```
+ */
+export class OAuthError extends AuthflowError {
+  /** The `error` code from the token endpoint, e.g. `"invalid_client"`. */
+  readonly error: string;
+  /** The `error_description`, when the server gave one. */
+  readonly errorDescription: string | undefined;
+  /** The `error_uri`, when the server gave one. */
+  readonly errorUri: string | undefined;
+  /** The HTTP status of the token endpoint's answer. */
+  readonly status: number;
+
+  constructor(
+    message: string,
+    details: { error: string; errorDescription?: string | undefined; errorUri?: string | undefined; status: number },
+  ) {
+    super("ERR_OAUTH", message);
+    this.error = details.error;
+    this.errorDescription = details.errorDescription;
+    this.errorUri = details.errorUri;
+    this.status = details.status;
+  }
+}
+
+/**
+ * The token endpoint could not give a usable token: unreachable, 5xx or 429
+ * after the retries, a redirect, or a response that is not a valid token
+ * response (no `access_token`, unsupported `token_type`, bad `expires_in`).
+ *
+ * @example
+ * ```ts
+ * // TokenEndpointError: token endpoint http://127.0.0.1:8080/oauth/token answered 503 three times …
+ * ```
+ */
+export class TokenEndpointError extends AuthflowError {
+  /** The HTTP status of the last answer, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; status?: number | undefined }) {
+    super("ERR_TOKEN_ENDPOINT", message, options);
+    this.status = options?.status;
+  }
+}

@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+import type { RouteContext, RouteFamily, ServerContext } from "./router.js";
+import { sendEmpty, sendJson } from "./router.js";
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** httpbin's `/anything`: echoes the request back, plus the body's sha256. */
+function anything(context: RouteContext): void {
+  const { request, url, body } = context;
+  const contentType = request.headers["content-type"] ?? "";
+  const text = body.toString("utf8");
+  let json: unknown = null;
+  if (contentType.includes("json")) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+  const form = contentType.startsWith("application/x-www-form-urlencoded")
+    ? Object.fromEntries(new URLSearchParams(text))
+    : {};
+  const headers: Record<string, string> = {};
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index] as string;
+    const value = request.rawHeaders[index + 1] as string;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  sendJson(context.response, 200, {
+    args: Object.fromEntries(url.searchParams),
+    data: form && Object.keys(form).length > 0 ? "" : text,
+    form,
+    headers,
+    json,
+    method: request.method,
+    origin: request.socket.remoteAddress,
+    url: url.href,
+    bodyLength: body.length,
+    bodySha256: createHash("sha256").update(body).digest("hex"),
+  });
+}
+
+/**
+ * httpbin's `/redirect-to?url=&status_code=`, `/status/:code` (one code, or
+ * several comma-separated to pick from at random) and `/anything[/…]`.
+ */
+export function httpbinRoutes(_context: ServerContext): RouteFamily {
+  return {
+    routes: [
+      {
+        name: "redirect-to",
+        path: "/redirect-to",
+        handle({ url, response }) {
+          const target = url.searchParams.get("url");
+          if (target === null) {
+            sendJson(response, 400, { error: "missing url" });
+            return;
+          }
+          const code = Number(url.searchParams.get("status_code") ?? 302);
+          const status = REDIRECT_STATUSES.has(code) || (code >= 300 && code < 400) ? code : 302;
+          sendEmpty(response, status, { location: target });
+        },
+      },
+      {
+        name: "status",
+        path: "/status/:code",
+        handle({ params, response }) {
+          const choices = (params.code ?? "").split(",").map(Number);
+          const status = choices[Math.floor(Math.random() * choices.length)] ?? Number.NaN;
+          if (!Number.isInteger(status) || status < 100 || status > 599) {
+            sendJson(response, 400, { error: "invalid status code" });
+            return;
+          }
+          const headers: Record<string, string> = {};
+          if (status === 401) headers["www-authenticate"] = 'Basic realm="Fake Realm"';
+          if (status >= 300 && status < 400) headers.location = "/redirect/1";
+          sendEmpty(response, status, headers);
+        },
+      },
+      { name: "anything", path: "/anything", handle: anything },
+      { name: "anything", path: "/anything/*", handle: anything },
+    ],
+  };
+}

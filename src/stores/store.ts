@@ -1,0 +1,47 @@
+/**
+ * An OAuth 2.0 access token as authflow caches it.
+ *
+ * @example
+ * ```ts
+ * const token: Token = await auth.getToken();
+ * console.log(token.tokenType, new Date(token.expiresAt ?? 0));
+ * ```
+ */
+export interface Token {
+  /** The access token itself. A secret: never log it. */
+  readonly accessToken: string;
+  /** `"Bearer"` (normalised from any case). */
+  readonly tokenType: string;
+  /** When it expires, in epoch milliseconds (local clock); absent when the server gave no `expires_in`. */
+  readonly expiresAt?: number;
+  /** The scope granted, when the server said. */
+  readonly scope?: string;
+  /** The token endpoint's JSON answer as received. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Where tokens are cached, and how refreshes are serialised. The memory store
+ * serves one process; `RedisTokenStore` (`authflow/redis`) serves a fleet.
+ *
+ * Implementations must be safe under concurrency: `withLock(key, fn)` runs
+ * `fn` while no other holder of the same key's lock (in any process that
+ * shares the store) runs its own.
+ *
+ * @example
+ * ```ts
+ * const store: TokenStore = new MemoryTokenStore();
+ * await store.set("k", token, 60_000);
+ * await store.withLock("k", async () => { … });
+ * ```
+ */
+export interface TokenStore {
+  /** The cached token for `key`, or undefined when there is none (or it has lapsed from the store). */
+  get(key: string): Promise<Token | undefined>;
+  /** Caches `token` under `key` for `ttlMs` milliseconds. */
+  set(key: string, token: Token, ttlMs: number): Promise<void>;
+  /** Forgets the token under `key`. */
+  delete(key: string): Promise<void>;
+  /** Runs `fn` holding `key`'s lock across every holder of the store; resolves to what `fn` returns. */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
