@@ -253,3 +253,23 @@ export class TokenEndpointError extends AuthflowError {
     this.status = options?.status;
   }
 }
+
+/**
+ * A redirect authflow will not follow: to a scheme other than `http:` or
+ * `https:`, to a URL with embedded credentials, or a 307/308 that would carry
+ * a credentialed request's body to another origin.
+ *
+ * @example
+ * ```ts
+ * // Location: file:///etc/passwd → UnsafeRedirectError
+ * ```
+ */
+export class UnsafeRedirectError extends AuthflowError {
+  /** The origin the redirect pointed to (never the full URL: it may carry credentials). */
+  readonly location: string;
+
+  constructor(message: string, location: string) {
+    super("ERR_UNSAFE_REDIRECT", message);
+    this.location = location;
+  }
+}

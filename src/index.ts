@@ -1,0 +1,31 @@
+// Public API of `authflow`. Only exports live here.
+export type { Auth, AuthFlow, AuthLike } from "./auth.js";
+export { toAuth } from "./auth.js";
+export type { RequestBody } from "./body.js";
+export type { ClientOptions, RequestOptions } from "./client.js";
+export { Client, del as delete, get, head, patch, post, put, request } from "./client.js";
+export {
+  AuthChallengeError,
+  AuthFlowError,
+  AuthflowError,
+  AuthRejectedError,
+  BodyNotReplayableError,
+  ChallengeParseError,
+  InsecureTransportError,
+  InvalidCredentialsError,
+  MissingCredentialsError,
+  OAuthError,
+  TimeoutError,
+  TokenEndpointError,
+  TooManyRedirectsError,
+  UnsafeRedirectError,
+} from "./errors.js";
+export type { AuthenticatedFetch, WithAuthOptions } from "./fetch.js";
+export { withAuth } from "./fetch.js";
+export type { FetchLike } from "./flow.js";
+export { BasicAuth } from "./schemes/basic.js";
+export type { TokenProvider } from "./schemes/bearer.js";
+export { BearerAuth } from "./schemes/bearer.js";
+export type { AuthFunction } from "./schemes/function.js";
+export { FunctionAuth } from "./schemes/function.js";
+export type { Token, TokenStore } from "./stores/store.js";
