@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BasicAuth,
+  Client,
+  FunctionAuth,
+  get,
+  InsecureTransportError,
+  post,
+  TimeoutError,
+  withAuth,
+} from "../src/index.js";
+import { startTestServer, type TestServer } from "../src/server/index.js";
+import { type Recorder, startRecorder } from "./helpers/recorder.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe("Client", () => {
+  it("authenticates with a [user, pass] tuple (Basic)", async () => {
+    const client = new Client({ baseURL: server.url, auth: ["my_user", "my_pass123"] });
+    const response = await client.get("/basic-auth/my_user/my_pass123");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ authenticated: true, user: "my_user" });
+  });
+
+  it("authenticates with BasicAuth, UTF-8 encoded (RFC 7617)", async () => {
+    const client = new Client({ baseURL: server.url, auth: new BasicAuth("jürgen", "pässwörd€") });
+    const response = await client.get(`/basic-auth/${encodeURIComponent("jürgen")}/${encodeURIComponent("pässwörd€")}`);
+    expect(response.status).toBe(200);
+    const echoed = await (await client.get("/anything")).json();
+    expect(echoed.headers.authorization).toBe(`Basic ${Buffer.from("jürgen:pässwörd€", "utf8").toString("base64")}`);
+  });
+
+  it("gets the httpbin 401 with a wrong password, after exactly one request", async () => {
+    const before = server.stats().routes["basic-auth"] ?? 0;
+    const response = await new Client({ baseURL: server.url, auth: ["u", "wrong"] }).get("/basic-auth/u/p");
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Basic realm="Fake Realm"');
+    expect((server.stats().routes["basic-auth"] ?? 0) - before).toBe(1);
+  });
+
+  it("authenticates with a function and with FunctionAuth", async () => {
+    const viaFunction = new Client({ baseURL: server.url, auth: (request) => request.headers.set("x-api-key", "k1") });
+    expect((await (await viaFunction.get("/anything")).json()).headers["x-api-key"]).toBe("k1");
+    const viaClass = new Client({
+      baseURL: server.url,
+      auth: new FunctionAuth(async (request) => new Request(request, { headers: { authorization: "Bearer t2" } })),
+    });
+    expect(await (await viaClass.get("/bearer")).json()).toEqual({ authenticated: true, token: "t2" });
+  });
+
+  it("lets a request override the client's auth, and turn it off with auth: null", async () => {
+    const client = new Client({ baseURL: server.url, auth: ["a", "b"] });
+    expect((await client.get("/basic-auth/c/d", { auth: ["c", "d"] })).status).toBe(200);
+    const bare = await (await client.get("/anything", { auth: null })).json();
+    expect(bare.headers.authorization).toBeUndefined();
+  });
+
+  it("joins baseURL paths like httpx, adds params, sends json", async () => {
+    const client = new Client({ baseURL: `${server.url}/anything/api` });
+    const echoed = await (
+      await client.post("items", { params: { page: 2, tag: ["a", "b"], skip: undefined }, json: { name: "x" } })
+    ).json();
+    expect(echoed.url).toBe(`${server.url}/anything/api/items?page=2&tag=a&tag=b`);
+    expect(echoed.json).toEqual({ name: "x" });
+    expect(echoed.headers["content-type"]).toBe("application/json");
+  });
+
+  it("merges default headers under per-request headers", async () => {
+    const client = new Client({ baseURL: server.url, headers: { "x-a": "client", "x-b": "client" } });
+    const echoed = await (await client.get("/anything", { headers: { "x-b": "request" } })).json();
+    expect(echoed.headers["x-a"]).toBe("client");
+    expect(echoed.headers["x-b"]).toBe("request");
+  });
+
+  it("times out with TimeoutError", async () => {
+    const slow: Recorder = await startRecorder((_request, response) => {
+      setTimeout(() => response.end("late"), 2_000).unref();
+    });
+    try {
+      const attempt = new Client({ timeout: 100 }).get(`${slow.url}/slow`);
+      await expect(attempt).rejects.toBeInstanceOf(TimeoutError);
+      await expect(attempt).rejects.toThrow(/within 100 ms/);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("passes a caller's AbortSignal through", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("stop"));
+    await expect(get(`${server.url}/anything`, { signal: controller.signal })).rejects.toThrow("stop");
+  });
+
+  it("module-level helpers send with the default client", async () => {
+    expect((await get(`${server.url}/basic-auth/u/p`, { auth: ["u", "p"] })).status).toBe(200);
+    const echoed = await (await post(`${server.url}/anything`, { body: "data" })).json();
+    expect(echoed.data).toBe("data");
+  });
+});
+
+describe("withAuth", () => {
+  it("wraps global fetch with a tuple", async () => {
+    const authedFetch = withAuth(fetch, ["u", "p"]);
+    const response = await authedFetch(`${server.url}/basic-auth/u/p`);
+    expect(response.status).toBe(200);
+  });
+
+  it("takes a Request as input, keeps its method, headers and body", async () => {
+    const authedFetch = withAuth(fetch, ["u", "p"]);
+    const request = new Request(`${server.url}/anything`, { method: "PUT", body: "payload", headers: { "x-y": "z" } });
+    const echoed = await (await authedFetch(request)).json();
+    expect(echoed.method).toBe("PUT");
+    expect(echoed.data).toBe("payload");
+    expect(echoed.headers["x-y"]).toBe("z");
+    expect(echoed.headers.authorization).toBe("Basic dTpw");
+  });
+
+  it("honours redirect: 'manual'", async () => {
+    const authedFetch = withAuth(fetch, ["u", "p"]);
+    const response = await authedFetch(`${server.url}/redirect-to?url=/anything`, { redirect: "manual" });
+    expect(response.status).toBe(302);
+  });
+});
+
+describe("the insecure-transport rule", () => {
+  it("refuses credentials over plain HTTP to a host that is not loopback, before any connection", async () => {
+    let calls = 0;
+    const counting = (request: Request) => {
+      calls += 1;
+      return fetch(request);
+    };
+    const client = new Client({ fetch: counting, auth: ["u", "p"] });
+    const attempt = client.get("http://api.authflow.test/x");
+    await expect(attempt).rejects.toBeInstanceOf(InsecureTransportError);
+    await expect(attempt).rejects.toThrow(/http:\/\/api\.authflow\.test/);
+    const byHeader = new Client({ fetch: counting }).get("http://api.authflow.test/x", {
+      headers: { authorization: "Bearer secret-token" },
+    });
+    await expect(byHeader).rejects.toBeInstanceOf(InsecureTransportError);
+    await expect(withAuth(counting, ["u", "p"])("http://10.0.0.1/x")).rejects.toBeInstanceOf(InsecureTransportError);
+    expect(calls).toBe(0);
+  });
+
+  it("allows loopback in every spelling, and lets allowInsecureAuth opt out", async () => {
+    let seen = "";
+    const capture = async (request: Request) => {
+      seen = request.url;
+      return new Response("ok");
+    };
+    const client = new Client({ fetch: capture, auth: ["u", "p"] });
+    for (const url of ["http://127.0.0.1/", "http://127.1.2.3/", "http://localhost/", "http://[::1]/", "http://app.localhost/"]) {
+      expect((await client.get(url)).status).toBe(200);
+      expect(seen).toBe(url);
+    }
+    const optedOut = new Client({ fetch: capture, auth: ["u", "p"], allowInsecureAuth: true });
+    expect((await optedOut.get("http://api.authflow.test/x")).status).toBe(200);
+  });
+
+  it("sends no credentials, and so raises nothing, when there are none", async () => {
+    const capture = async () => new Response("ok");
+    expect((await new Client({ fetch: capture }).get("http://api.authflow.test/x")).status).toBe(200);
+  });
+});

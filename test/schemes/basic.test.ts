@@ -1,0 +1,62 @@
+import { inspect } from "node:util";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BasicAuth, Client, InvalidCredentialsError } from "../../src/index.js";
+import { startTestServer, type TestServer } from "../../src/server/index.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe("BasicAuth", () => {
+  it("rejects a ':' in the username at construction with a TypeError (RFC 7617 §2)", () => {
+    expect(() => new BasicAuth("a:b", "p")).toThrow(TypeError);
+  });
+
+  it("rejects control characters without echoing them", () => {
+    const secret = "pass\r\nX-Injected: 1";
+    let error: unknown;
+    try {
+      new BasicAuth("u", secret);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect(String((error as Error).message)).not.toContain("X-Injected");
+  });
+
+  it("encodes any UTF-8 username and password so the server decodes them back (property)", async () => {
+    const client = new Client({ baseURL: server.url });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }).filter((name) => !/[:\x00-\x1f\x7f/]/.test(name)),
+        fc.string({ unit: "grapheme", maxLength: 16 }).filter((word) => !/[\x00-\x1f\x7f/]/.test(word) && word !== "." && word !== ".."),
+        async (username, password) => {
+          const path = `/basic-auth/${encodeURIComponent(username)}/${encodeURIComponent(password)}`;
+          if (password === "") return; // an empty path segment is not a route
+          const response = await client.get(path, { auth: new BasicAuth(username, password) });
+          expect(response.status).toBe(200);
+          expect(await response.json()).toEqual({ authenticated: true, user: username });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("hides the password from String, JSON and inspect", () => {
+    const auth = new BasicAuth("alice", "CANARY-basic-secret");
+    for (const shown of [String(auth), JSON.stringify(auth), inspect(auth, { depth: 5, showHidden: true })]) {
+      expect(shown).not.toContain("CANARY-basic-secret");
+      expect(shown).not.toContain(btoa("alice:CANARY-basic-secret"));
+      expect(shown).toContain("alice");
+    }
+  });
+
+  it("hidden-basic-auth answers 404, not 401, without credentials (as httpbin)", async () => {
+    const client = new Client({ baseURL: server.url });
+    expect((await client.get("/hidden-basic-auth/u/p")).status).toBe(404);
+    expect((await client.get("/hidden-basic-auth/u/p", { auth: ["u", "p"] })).status).toBe(200);
+  });
+});
