@@ -1,5 +1,6 @@
 import type { AuthFlow } from "../auth.js";
 import { InvalidCredentialsError } from "../errors.js";
+import { authorizationFor } from "../fast-path.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
 
 /**
@@ -43,6 +44,11 @@ export class BasicAuth {
   *authFlow(request: Request): AuthFlow {
     request.headers.set("authorization", this.#header);
     yield request;
+  }
+
+  /** @internal The fast path: Basic is always preemptive. */
+  [authorizationFor](): string {
+    return this.#header;
   }
 }
 redactable(BasicAuth.prototype, "BasicAuth", (auth) => ({ username: auth.username, password: REDACTED }));

@@ -1,5 +1,6 @@
 import type { AuthFlow } from "../auth.js";
 import { InvalidCredentialsError, MissingCredentialsError } from "../errors.js";
+import { authorizationFor } from "../fast-path.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
 
 /**
@@ -65,6 +66,11 @@ export class BearerAuth {
   authFlow(request: Request): AuthFlow {
     // A static token needs no await: keep its flow synchronous (the fast path).
     return typeof this.#token === "string" ? staticFlow(request, this.#token) : this.#providerFlow(request);
+  }
+
+  /** @internal The fast path: only a static token is known without asking. */
+  [authorizationFor](): string | undefined {
+    return typeof this.#token === "string" ? `Bearer ${this.#token}` : undefined;
   }
 
   async *#providerFlow(request: Request): AuthFlow {
