@@ -64,10 +64,23 @@ export type AuthLike = Auth | readonly [username: string, password: string] | Au
 export function toAuth(auth: AuthLike | null | undefined): Auth | null {
   if (auth === null || auth === undefined) return null;
   if (typeof auth === "function") return new FunctionAuth(auth);
-  if (Array.isArray(auth)) {
-    const [username, password] = auth as readonly [string, string];
-    return new BasicAuth(username, password);
-  }
+  if (Array.isArray(auth)) return basicFromTuple(auth as readonly [string, string]);
   if (typeof (auth as Auth).authFlow === "function") return auth as Auth;
   throw new TypeError("auth must be an Auth object, a [username, password] tuple or a function");
+}
+
+// The same tuple passed per request maps to the same BasicAuth, so the
+// bad-credential guard (keyed by Auth object) sees repeated failures.
+const tuples = new Map<string, BasicAuth>();
+const MAX_TUPLES = 64;
+
+function basicFromTuple([username, password]: readonly [string, string]): BasicAuth {
+  const key = `${username}\u0000${password}`;
+  let auth = tuples.get(key);
+  if (auth === undefined) {
+    auth = new BasicAuth(username, password);
+    if (tuples.size >= MAX_TUPLES) tuples.delete(tuples.keys().next().value as string);
+    tuples.set(key, auth);
+  }
+  return auth;
 }

@@ -1,6 +1,7 @@
 import { type AuthLike, toAuth, type Auth } from "./auth.js";
 import { bodySource, type RequestBody } from "./body.js";
 import type { FetchLike } from "./flow.js";
+import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
@@ -42,6 +43,8 @@ export interface ClientOptions {
   maxReplayBytes?: number;
   /** Extra header names that carry credentials and must not follow a redirect to another origin. */
   sensitiveHeaders?: readonly string[];
+  /** The bad-credential guard (on by default: 3 failures, then 30 s of fail-fast); `false` turns it off. */
+  rejectionGuard?: RejectionGuardOptions | false;
 }
 
 /**
@@ -112,6 +115,7 @@ export class Client {
         ...DEFAULT_SENSITIVE_HEADERS,
         ...(options.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
       ]),
+      guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
     };
   }
 

@@ -1,6 +1,7 @@
 import { type AuthLike, toAuth } from "./auth.js";
 import { bodySource } from "./body.js";
 import type { FetchLike } from "./flow.js";
+import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
@@ -27,6 +28,8 @@ export interface WithAuthOptions {
   timeout?: number;
   /** Extra header names that carry credentials and must not follow a redirect to another origin. */
   sensitiveHeaders?: readonly string[];
+  /** The bad-credential guard (on by default: 3 failures, then 30 s of fail-fast); `false` turns it off. */
+  rejectionGuard?: RejectionGuardOptions | false;
 }
 
 /** The function {@link withAuth} returns: `fetch`'s own signature. */
@@ -61,6 +64,7 @@ export function withAuth(fetchFunction: FetchLike, auth: AuthLike | null, option
       ...DEFAULT_SENSITIVE_HEADERS,
       ...(options.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
     ]),
+    guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
   };
   const manual: SendPolicy = { ...policy, followRedirects: false };
 

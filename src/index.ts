@@ -23,6 +23,7 @@ export {
 export type { AuthenticatedFetch, WithAuthOptions } from "./fetch.js";
 export { withAuth } from "./fetch.js";
 export type { FetchLike } from "./flow.js";
+export type { RejectionGuardOptions } from "./guard.js";
 export { BasicAuth } from "./schemes/basic.js";
 export type { TokenProvider } from "./schemes/bearer.js";
 export { BearerAuth } from "./schemes/bearer.js";

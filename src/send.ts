@@ -2,6 +2,7 @@ import type { Auth } from "./auth.js";
 import { type BodySource, emptyBodySource } from "./body.js";
 import { InsecureTransportError, TimeoutError, TooManyRedirectsError, UnsafeRedirectError } from "./errors.js";
 import { discard, type FetchLike, runAuthFlow } from "./flow.js";
+import type { RejectionGuard } from "./guard.js";
 import { isInsecure } from "./origin.js";
 
 /** One logical request, before auth and redirects. */
@@ -28,6 +29,8 @@ export interface SendPolicy {
   readonly timeout: number;
   /** Lower-case names of the headers that carry credentials (stripped on untrusted hops). */
   readonly sensitiveHeaders: ReadonlySet<string>;
+  /** The bad-credential guard, or null when turned off. */
+  readonly guard: RejectionGuard | null;
 }
 
 /** Headers that always carry credentials, whatever the caller adds. */
@@ -97,8 +100,7 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
       ...(body.streaming ? { duplex: "half" } : {}),
     } as RequestInit);
     const credentialed = auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders);
-    const response =
-      auth === null ? await policy.fetch(request) : await runAuthFlow(auth, request, body, policy.fetch, policy);
+    const response = auth === null ? await policy.fetch(request) : await authenticated(auth, request, url.origin, body, policy);
     const location = response.headers.get("location");
     if (!policy.followRedirects || !REDIRECT.has(response.status) || location === null) {
       if (!body.streaming) body.dispose();
@@ -133,6 +135,21 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
     await discard(response);
     url = next;
   }
+}
+
+async function authenticated(
+  auth: Auth,
+  request: Request,
+  origin: string,
+  body: BodySource,
+  policy: SendPolicy,
+): Promise<Response> {
+  const { guard } = policy;
+  if (guard === null) return runAuthFlow(auth, request, body, policy.fetch, policy);
+  guard.check(auth, origin);
+  const response = await runAuthFlow(auth, request, body, policy.fetch, policy);
+  guard.record(auth, origin, response);
+  return response;
 }
 
 function hasBody(method: string, body: BodySource): boolean {
