@@ -1,6 +1,12 @@
 import type { Auth } from "./auth.js";
 import { type BodySource, emptyBodySource } from "./body.js";
-import { InsecureTransportError, TimeoutError, TooManyRedirectsError, UnsafeRedirectError } from "./errors.js";
+import {
+  InsecureTransportError,
+  InvalidCredentialsError,
+  TimeoutError,
+  TooManyRedirectsError,
+  UnsafeRedirectError,
+} from "./errors.js";
 import { discard, type FetchLike, runAuthFlow } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
 import { isInsecure } from "./origin.js";
@@ -50,6 +56,12 @@ const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "con
 
 /** Sends `outgoing` with auth, following redirects by the origin rules. */
 export async function send(outgoing: Outgoing, policy: SendPolicy): Promise<Response> {
+  if (outgoing.url.username !== "" || outgoing.url.password !== "") {
+    // Fetch refuses these too, but its error message repeats the password.
+    throw new InvalidCredentialsError(
+      `the URL for ${outgoing.url.origin} embeds credentials (user:pass@); pass them with the auth option instead`,
+    );
+  }
   if (policy.timeout <= 0) return sendChain(outgoing, policy);
   const controller = new AbortController();
   const parent = outgoing.signal;

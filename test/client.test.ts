@@ -165,3 +165,11 @@ describe("the insecure-transport rule", () => {
     expect((await new Client({ fetch: capture }).get("http://api.authflow.test/x")).status).toBe(200);
   });
 });
+
+describe("credentials in the URL", () => {
+  it("are refused with an error that does not repeat them (Node's own error would)", async () => {
+    const attempt = get(`http://user:CANARY-url-secret@127.0.0.1:1/x`);
+    await expect(attempt).rejects.toThrow(/embeds credentials/);
+    await expect(attempt).rejects.not.toThrow("CANARY-url-secret");
+  });
+});
