@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basicRoutes } from "./basic.js";
+import { digestRoutes } from "./digest.js";
 import { httpbinRoutes } from "./httpbin.js";
 import {
   emptyStats,
@@ -55,7 +56,7 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const stats = emptyStats();
   const context = { options, stats };
-  const families: RouteFamily[] = [httpbinRoutes(context), basicRoutes(context)];
+  const families: RouteFamily[] = [httpbinRoutes(context), basicRoutes(context), digestRoutes(context)];
   const routes = families.flatMap((family) => family.routes);
   let origin = "";
 

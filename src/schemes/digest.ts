@@ -1,0 +1,277 @@
+import type { Auth, AuthFlow } from "../auth.js";
+import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
+import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
+import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
+import { type BodyBytes, fixedBody, NO_BODY, readBody, recordBody } from "./digest-body.js";
+import { type DigestChallenge, selectDigestChallenge } from "./digest-challenge.js";
+import { a2, constantTimeEqual, type DigestAlgorithm, hexHash, keyedDigest } from "./digest-hash.js";
+import { type DigestAttempt, type DigestIdentity, DigestSession } from "./digest-session.js";
+import { ProtectionSpaces } from "./digest-spaces.js";
+
+/**
+ * Options of {@link DigestAuth}.
+ *
+ * @example
+ * ```ts
+ * new DigestAuth("user", "pass", { verifyServer: true, algorithms: ["SHA-256", "SHA-512-256"] });
+ * ```
+ */
+export interface DigestAuthOptions {
+  /**
+   * Check the server's `rspauth` in `Authentication-Info` (RFC 7616 §3.5) and
+   * throw {@link AuthChallengeError} when it is missing or wrong. Default false.
+   */
+  verifyServer?: boolean;
+  /**
+   * The algorithms this client agrees to answer, e.g. without `"MD5"` to refuse
+   * a man in the middle who strips the stronger challenges. Default: all.
+   */
+  algorithms?: readonly DigestAlgorithm[];
+  /**
+   * Most bytes of a request body kept to hash for `qop=auth-int` when the
+   * challenge arrives after the body went out (default 1 MiB).
+   */
+  maxBodyBytes?: number;
+}
+
+/** How one run of the flow stands: what was sent, which retries are used up. */
+interface FlowState {
+  readonly origin: string;
+  readonly target: string;
+  attempt: DigestAttempt | undefined;
+  /** True when the last attempt answered a challenge received in this flow (not a cached one). */
+  fresh: boolean;
+  staleRetried: boolean;
+}
+
+/**
+ * HTTP Digest authentication, RFC 7616 in full: MD5, SHA-256, SHA-512-256
+ * and their `-sess` forms (plus legacy SHA and SHA-512); qop `auth` and
+ * `auth-int`; RFC 2069 servers without qop; `opaque`; `userhash`; `username*`
+ * for names outside ASCII; `stale=true`; the strongest of several challenges.
+ * The challenge is cached per protection space, so after the first exchange
+ * each request costs one round trip, with a unique `nc` even under
+ * concurrency. A wrong password costs one attempt, then the 401 is returned.
+ *
+ * @example
+ * ```ts
+ * const auth = new DigestAuth("user", "passwd");
+ * const authedFetch = withAuth(fetch, auth);
+ * const response = await authedFetch("https://httpbin.org/digest-auth/auth/user/passwd");
+ * ```
+ */
+export class DigestAuth implements Auth {
+  /** The user name (public; the password is never shown). */
+  readonly username: string;
+  readonly #password: string;
+  readonly #verifyServer: boolean;
+  readonly #algorithms: ReadonlySet<DigestAlgorithm> | undefined;
+  readonly #maxBodyBytes: number;
+  readonly #spaces = new ProtectionSpaces();
+  readonly #identity: DigestIdentity;
+
+  constructor(username: string, password: string, options: DigestAuthOptions = {}) {
+    if (typeof username !== "string" || typeof password !== "string") {
+      throw new TypeError("DigestAuth needs a username and a password, both strings");
+    }
+    // RFC 9110 §5.5: the user name goes into a header; CR, LF or NUL there would inject one.
+    if (hasControlCharacter(username)) {
+      throw new InvalidCredentialsError("Digest username contains a control character (CR, LF or similar); remove it");
+    }
+    this.username = username;
+    this.#password = password;
+    this.#verifyServer = options.verifyServer ?? false;
+    this.#algorithms = options.algorithms === undefined ? undefined : new Set(options.algorithms);
+    this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    // RFC 7616 §3.4.2: H(username ":" realm ":" passwd), once per challenge; the session never sees the password.
+    this.#identity = {
+      username,
+      baseHa1: (challenge) => hexHash(challenge.resolved.hash, `${this.username}:${challenge.realm}:${this.#password}`),
+    };
+  }
+
+  authFlow(request: Request): AuthFlow {
+    const { origin, target } = splitUrl(request.url);
+    const session = this.#spaces.find(origin, target);
+    const state: FlowState = { origin, target, attempt: undefined, fresh: false, staleRetried: false };
+    // The common case needs no await at all: a cached challenge and nothing to hash asynchronously.
+    const synchronous =
+      !this.#verifyServer && (request.body === null || (session !== undefined && session.challenge.qop !== "auth-int"));
+    if (synchronous) return this.#synchronousFlow(request, state, session);
+    return this.#asynchronousFlow(request, state, session);
+  }
+
+  *#synchronousFlow(request: Request, state: FlowState, cached: DigestSession | undefined): AuthFlow {
+    if (cached !== undefined) this.#authorize(request, state, cached, undefined);
+    let response: Response = yield request;
+    for (;;) {
+      if (response.status !== 401) {
+        if (state.attempt !== undefined) this.#acknowledge(state.attempt, response);
+        return;
+      }
+      const next = this.#nextSession(response, state);
+      if (next === undefined) return;
+      if (request.body !== null && next.challenge.qop === "auth-int") throw this.#bodyGone(state);
+      this.#authorize(request, state, next, undefined);
+      response = yield request;
+    }
+  }
+
+  async *#asynchronousFlow(request: Request, state: FlowState, cached: DigestSession | undefined): AuthFlow {
+    let body: BodyBytes = NO_BODY;
+    try {
+      if (cached?.challenge.qop === "auth-int") {
+        // Not sent yet: read it now, and keep the bytes for a stale retry.
+        const bytes = await readBody(request);
+        body = fixedBody(bytes);
+        this.#authorize(request, state, cached, bytes);
+      } else {
+        body = recordBody(request, this.#maxBodyBytes);
+        if (cached !== undefined) this.#authorize(request, state, cached, undefined);
+      }
+      let response: Response = yield request;
+      for (;;) {
+        if (response.status !== 401) {
+          if (state.attempt !== undefined) await this.#acknowledgeVerified(state.attempt, response);
+          return;
+        }
+        const next = this.#nextSession(response, state);
+        if (next === undefined) return;
+        let bytes: Uint8Array | undefined;
+        if (next.challenge.qop === "auth-int") {
+          bytes = await body.read();
+          if (bytes === undefined) throw this.#bodyGone(state);
+        }
+        this.#authorize(request, state, next, bytes);
+        response = yield request;
+      }
+    } finally {
+      body.dispose();
+    }
+  }
+
+  #authorize(request: Request, state: FlowState, session: DigestSession, body: Uint8Array | undefined): void {
+    const { header, attempt } = session.authorize(request.method, state.target, body);
+    request.headers.set("authorization", header);
+    state.attempt = attempt;
+  }
+
+  /**
+   * Decides what to do with a 401: the session to answer it with, or undefined
+   * to hand the 401 to the caller. Bounds: one answer to a fresh challenge,
+   * one more after `stale=true` (RFC 7616 §3.3), never a loop.
+   */
+  #nextSession(response: Response, state: FlowState): DigestSession | undefined {
+    const previous = state.attempt;
+    const challenge = this.#readChallenge(response, state.origin, previous === undefined);
+    if (challenge === undefined) return undefined;
+    if (previous !== undefined) {
+      const stale = challenge.stale && !state.staleRetried;
+      if (stale) state.staleRetried = true;
+      else if (state.fresh) {
+        // Our own answer to a fresh challenge was refused: a wrong password. Stop here.
+        this.#spaces.remove(previous.session);
+        return undefined;
+      }
+    }
+    const session = new DigestSession(state.origin, state.target, challenge, this.#identity);
+    this.#spaces.store(session);
+    state.fresh = true;
+    return session;
+  }
+
+  /**
+   * The strongest usable Digest challenge of a 401. Before any attempt, a 401
+   * we cannot answer is an error naming what was offered; after one, it is the
+   * server's verdict and goes back to the caller.
+   */
+  #readChallenge(response: Response, origin: string, first: boolean): DigestChallenge | undefined {
+    const header = response.headers.get("www-authenticate");
+    if (header === null) return undefined;
+    let offered: string[] = [];
+    try {
+      const selection = selectDigestChallenge(parseChallenges(header), this.#algorithms);
+      if (selection.selected !== undefined) return selection.selected;
+      offered = selection.offered;
+    } catch (error) {
+      if (!(error instanceof ChallengeParseError)) throw error;
+      if (!first) return undefined;
+      throw new AuthChallengeError(`malformed WWW-Authenticate challenge from ${origin}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    if (!first) return undefined;
+    throw new AuthChallengeError(
+      `no supported Digest challenge from ${origin} (offered: ${offered.join(", ") || "nothing"})`,
+      { offered },
+    );
+  }
+
+  /** RFC 7616 §3.5: adopt `nextnonce` from Authentication-Info. */
+  #acknowledge(attempt: DigestAttempt, response: Response): Record<string, string> | undefined {
+    const header = response.headers.get("authentication-info");
+    if (header === null) return undefined;
+    let info: Record<string, string>;
+    try {
+      info = parseAuthenticationInfo(header);
+    } catch {
+      return undefined;
+    }
+    const { nextnonce } = info;
+    if (nextnonce !== undefined && attempt.session.nonce === attempt.nonce) attempt.session.adopt(nextnonce);
+    return info;
+  }
+
+  async #acknowledgeVerified(attempt: DigestAttempt, response: Response): Promise<void> {
+    const info = this.#acknowledge(attempt, response);
+    if (!this.#verifyServer) return;
+    const { origin } = attempt.session;
+    const { challenge } = attempt.session;
+    if (info?.rspauth === undefined) {
+      throw new AuthChallengeError(`${origin} sent no rspauth in Authentication-Info; cannot verify the server`);
+    }
+    // §3.5: the server echoes cnonce and nc; a mismatch means it answers another request.
+    if (
+      (info.cnonce !== undefined && info.cnonce !== attempt.cnonce) ||
+      (info.nc !== undefined && info.nc !== attempt.nc)
+    ) {
+      throw new AuthChallengeError(`${origin} answered Authentication-Info for another request (cnonce or nc differ)`);
+    }
+    const { hash } = challenge.resolved;
+    const responseBody =
+      challenge.qop === "auth-int" ? new Uint8Array(await response.clone().arrayBuffer()) : undefined;
+    const ha2Data = a2(hash, "", attempt.uri, challenge.qop, responseBody);
+    const expected = keyedDigest(hash, attempt.ha1, attempt.nonce, ha2Data, challenge.qop, attempt.nc, attempt.cnonce);
+    if (!constantTimeEqual(info.rspauth.toLowerCase(), expected)) {
+      throw new AuthChallengeError(`${origin} failed mutual authentication: rspauth does not match (RFC 7616 §3.5)`);
+    }
+  }
+
+  #bodyGone(state: FlowState): AuthChallengeError {
+    if (state.attempt !== undefined) this.#spaces.remove(state.attempt.session);
+    return new AuthChallengeError(
+      `${state.origin} asked for qop=auth-int after the request body was sent, and the body is no longer available ` +
+        "to hash; send the request again (or raise maxBodyBytes)",
+      { offered: ["auth-int"] },
+    );
+  }
+}
+
+redactable(DigestAuth.prototype, "DigestAuth", (instance) => ({ username: instance.username, password: REDACTED }));
+
+/**
+ * The origin and the request-target exactly as fetch sends it (path and
+ * query, percent-encoding kept, no fragment), sliced from `Request.url`, which
+ * is already a serialised absolute URL: no URL parse on the per-request path.
+ */
+export function splitUrl(url: string): { origin: string; target: string } {
+  const authority = url.indexOf("//") + 2;
+  let pathStart = url.indexOf("/", authority);
+  const queryStart = url.indexOf("?", authority);
+  if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) pathStart = queryStart;
+  const hash = url.indexOf("#", authority);
+  const end = hash < 0 ? url.length : hash;
+  if (pathStart < 0 || pathStart > end) return { origin: url.slice(0, end), target: "/" };
+  const target = url.slice(pathStart, end);
+  return { origin: url.slice(0, pathStart), target: target.startsWith("?") ? `/${target}` : target };
+}

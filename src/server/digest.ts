@@ -1,0 +1,218 @@
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { type Challenge, parseChallenges } from "../headers/challenge.js";
+import {
+  canonicalAlgorithm,
+  type DigestTerms,
+  parseCount,
+  sameText,
+  serverDigest,
+  usernameMatches,
+} from "./digest-verify.js";
+import type { RouteContext, RouteFamily, ServerContext } from "./router.js";
+import { sendJson } from "./router.js";
+
+/** httpbin's realm, so the seed's examples see the same challenge. */
+export const DIGEST_REALM = "me@kennethreitz.com";
+
+/** Nonces remembered at once; the oldest is forgotten first (its next use gets stale=true). */
+const MAX_NONCES = 10_000;
+
+/** What the server remembers about a nonce it issued. */
+interface NonceRecord {
+  readonly algorithm: string;
+  readonly opaque: string;
+  /** Successful requests made with this nonce. */
+  uses: number;
+  /** Every nc accepted with this nonce: a repeat is a replay (RFC 7616 §3.4, §5.3). */
+  readonly counts: Set<number>;
+  /** -sess: the cnonce of the first accepted request, which fixes the session key (§3.4.2). */
+  sessionCnonce: string | undefined;
+}
+
+/** The route's settings, from its path and query. */
+interface DigestRoute {
+  readonly qops: readonly string[];
+  readonly user: string;
+  readonly password: string;
+  readonly algorithms: readonly string[];
+  readonly staleAfter: number;
+  readonly userhash: boolean;
+  readonly oneHeader: boolean;
+  readonly wrongRspauth: boolean;
+  readonly nextnonce: boolean;
+}
+
+type Verdict =
+  | { readonly kind: "ok"; readonly terms: DigestTerms; readonly uri: string; readonly opaque: string }
+  | { readonly kind: "challenge"; readonly stale: boolean }
+  | { readonly kind: "bad-request"; readonly reason: string };
+
+/** `auth`, `auth-int`, `auth,auth-int`; anything else means no qop (RFC 2069), as httpbin does. */
+function parseQops(segment: string | undefined): string[] {
+  return (segment ?? "").split(",").filter((qop) => qop === "auth" || qop === "auth-int");
+}
+
+function parseRoute(context: RouteContext): DigestRoute | string {
+  const { params, url } = context;
+  const primary = canonicalAlgorithm(params.algorithm ?? "MD5");
+  if (primary === undefined) return `unsupported algorithm ${params.algorithm}`;
+  const listed = url.searchParams.get("challenges");
+  const names = listed === null ? [primary] : listed === "both" ? ["SHA-256", "MD5"] : listed.split(",");
+  const algorithms = names.map((name) => canonicalAlgorithm(name.trim()));
+  if (algorithms.some((algorithm) => algorithm === undefined)) return `unsupported algorithm in ${listed}`;
+  const staleAfter =
+    params.stale_after === undefined || params.stale_after === "never" ? Infinity : Number(params.stale_after);
+  if (!(staleAfter >= 0)) return `invalid stale_after ${params.stale_after}`;
+  return {
+    qops: parseQops(params.qop),
+    user: params.user ?? "",
+    password: params.passwd ?? "",
+    algorithms: algorithms as string[],
+    staleAfter,
+    userhash: url.searchParams.get("userhash") === "true",
+    oneHeader: url.searchParams.get("oneheader") === "1",
+    wrongRspauth: url.searchParams.get("rspauth") === "wrong",
+    // With stale_after the point is to wear nonces out, so no nextnonce then.
+    nextnonce: url.searchParams.get("nextnonce") !== "0" && staleAfter === Infinity,
+  };
+}
+
+/**
+ * httpbin's `/digest-auth/:qop/:user/:passwd[/:algorithm[/:stale_after]]`
+ * with a strict RFC 7616 verifier: every field checked, each `nc` accepted
+ * once per nonce, `Authentication-Info` with `rspauth` and `nextnonce` on
+ * success. Query flags: `challenges=SHA-256,MD5` (or `both`) sends one
+ * challenge per algorithm, one header line each (`oneheader=1`: one line);
+ * `userhash=true` offers userhash; `rspauth=wrong` sends a bad rspauth;
+ * `nextnonce=0` sends none.
+ */
+export function digestRoutes({ stats }: ServerContext): RouteFamily {
+  const nonces = new Map<string, NonceRecord>();
+
+  /** A fresh nonce; a `nextnonce` keeps the opaque of the challenge it continues. */
+  function issue(algorithm: string, opaque = randomBytes(16).toString("hex")): { nonce: string; record: NonceRecord } {
+    const nonce = randomBytes(24).toString("base64");
+    const record: NonceRecord = { algorithm, opaque, uses: 0, counts: new Set(), sessionCnonce: undefined };
+    nonces.set(nonce, record);
+    if (nonces.size > MAX_NONCES) nonces.delete(nonces.keys().next().value as string);
+    return { nonce, record };
+  }
+
+  function challenge(response: ServerResponse, route: DigestRoute, stale: boolean): void {
+    const values = route.algorithms.map((algorithm) => {
+      const { nonce, record } = issue(algorithm);
+      let value = `Digest realm="${DIGEST_REALM}", nonce="${nonce}", opaque="${record.opaque}", algorithm=${algorithm}`;
+      if (route.qops.length > 0) value += `, qop="${route.qops.join(", ")}"`;
+      if (stale) value += ", stale=true";
+      if (route.userhash) value += ", userhash=true";
+      return `${value}, charset=UTF-8`;
+    });
+    stats.challenges += 1;
+    const header = route.oneHeader ? values.join(", ") : values;
+    sendJson(response, 401, { authenticated: false }, { "www-authenticate": header });
+  }
+
+  function handle(context: RouteContext): void {
+    const route = parseRoute(context);
+    if (typeof route === "string") {
+      sendJson(context.response, 400, { error: route });
+      return;
+    }
+    const verdict = verify(context, route, nonces);
+    if (verdict.kind === "bad-request") sendJson(context.response, 400, { error: verdict.reason });
+    else if (verdict.kind === "challenge") challenge(context.response, route, verdict.stale);
+    else {
+      const next = route.nextnonce ? issue(verdict.terms.algorithm, verdict.opaque).nonce : undefined;
+      succeed(context, route, verdict, next);
+    }
+  }
+
+  return {
+    routes: [{ name: "digest-auth", path: "/digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after?", handle }],
+    reset() {
+      nonces.clear();
+    },
+  };
+}
+
+function credentialsOf(header: string | undefined): Challenge | undefined | "malformed" {
+  if (header === undefined) return undefined;
+  try {
+    const [credentials] = parseChallenges(header);
+    return credentials?.scheme.toLowerCase() === "digest" ? credentials : undefined;
+  } catch {
+    return "malformed";
+  }
+}
+
+/** Checks the request's Authorization against RFC 7616 §3.4, field by field. */
+function verify(context: RouteContext, route: DigestRoute, nonces: Map<string, NonceRecord>): Verdict {
+  const credentials = credentialsOf(context.request.headers.authorization);
+  if (credentials === "malformed") return { kind: "bad-request", reason: "malformed Authorization header" };
+  if (credentials === undefined) return { kind: "challenge", stale: false };
+  const { params } = credentials;
+  const uri = context.request.url ?? "";
+  // §3.4.6: the uri must be the request-target itself, or the request is refused.
+  if (params.uri !== uri) return { kind: "bad-request", reason: "uri does not match the request-target" };
+  const algorithm = canonicalAlgorithm(params.algorithm ?? "MD5");
+  const qop = params.qop;
+  const count = parseCount(params.nc);
+  const cnonce = params.cnonce ?? "";
+  const wellFormed =
+    params.realm === DIGEST_REALM &&
+    params.nonce !== undefined &&
+    params.response !== undefined &&
+    algorithm !== undefined &&
+    route.algorithms.includes(algorithm) &&
+    (route.qops.length === 0 ? qop === undefined : qop !== undefined && route.qops.includes(qop)) &&
+    (qop === undefined || (count >= 1 && cnonce !== "")) &&
+    usernameMatches(params, route.user, DIGEST_REALM, algorithm);
+  if (!wellFormed) return { kind: "challenge", stale: false };
+  const record = nonces.get(params.nonce as string);
+  const terms: DigestTerms = {
+    algorithm,
+    user: route.user,
+    realm: DIGEST_REALM,
+    password: route.password,
+    nonce: params.nonce as string,
+    sessionCnonce: record?.sessionCnonce ?? cnonce,
+    qop,
+    nc: params.nc ?? "",
+    cnonce,
+  };
+  const expected = serverDigest(terms, context.request.method ?? "GET", uri, context.body);
+  const correct = sameText((params.response as string).toLowerCase(), expected);
+  if (record === undefined) return { kind: "challenge", stale: correct };
+  if (!correct || record.algorithm !== algorithm || params.opaque !== record.opaque)
+    return { kind: "challenge", stale: false };
+  if (qop !== undefined && record.counts.has(count)) return { kind: "challenge", stale: false };
+  if (record.uses >= route.staleAfter) return { kind: "challenge", stale: true };
+  record.uses += 1;
+  if (qop !== undefined) record.counts.add(count);
+  record.sessionCnonce ??= cnonce;
+  return { kind: "ok", terms, uri, opaque: record.opaque };
+}
+
+/** 200 with httpbin's body, and `Authentication-Info` (RFC 7616 §3.5). */
+function succeed(
+  context: RouteContext,
+  route: DigestRoute,
+  verdict: Extract<Verdict, { kind: "ok" }>,
+  nextnonce: string | undefined,
+): void {
+  const text = `${JSON.stringify({ authenticated: true, user: route.user }, null, 2)}\n`;
+  const bytes = Buffer.from(text);
+  const { terms } = verdict;
+  let rspauth = serverDigest(terms, "", verdict.uri, bytes);
+  if (route.wrongRspauth) rspauth = rspauth.replace(/^./, (first) => (first === "0" ? "1" : "0"));
+  let info = `rspauth="${rspauth}"`;
+  if (terms.qop !== undefined) info += `, qop=${terms.qop}, nc=${terms.nc}, cnonce="${terms.cnonce}"`;
+  if (nextnonce !== undefined) info += `, nextnonce="${nextnonce}"`;
+  context.response.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": bytes.length,
+    "authentication-info": info,
+  });
+  context.response.end(bytes);
+}
