@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { basicRoutes } from "./basic.js";
 import { digestRoutes } from "./digest.js";
 import { httpbinRoutes } from "./httpbin.js";
+import { oauthRoutes } from "./oauth.js";
 import {
   emptyStats,
   matchPath,
@@ -56,7 +57,12 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const stats = emptyStats();
   const context = { options, stats };
-  const families: RouteFamily[] = [httpbinRoutes(context), basicRoutes(context), digestRoutes(context)];
+  const families: RouteFamily[] = [
+    httpbinRoutes(context),
+    basicRoutes(context),
+    digestRoutes(context),
+    oauthRoutes(context),
+  ];
   const routes = families.flatMap((family) => family.routes);
   let origin = "";
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { OAuthClientRegistration } from "./oauth-clients.js";
 
 /**
  * Options of {@link startTestServer}.
@@ -15,6 +16,10 @@ export interface TestServerOptions {
   host?: string;
   /** Lifetime of the access tokens `POST /oauth/token` issues, in seconds (default 3600). */
   tokenTtlSeconds?: number;
+  /** The clients `POST /oauth/token` knows (default: `basic-client`, `post-client`, `jwt-client`, `pkjwt-client`, see `defaultClients()`). */
+  clients?: readonly OAuthClientRegistration[];
+  /** Shifts the OAuth routes' clock (Date header, token expiry, assertion checks) by this many seconds, to play a server whose clock is off (default 0). */
+  oauthClockSkewSeconds?: number;
 }
 
 /** What every route family is built from. */

@@ -1,0 +1,180 @@
+import type { Token, TokenStore } from "../stores/store.js";
+
+/**
+ * How the client proves its identity to the token endpoint (RFC 6749 §2.3,
+ * RFC 7523 §2.2). Exactly one method is used per request (RFC 6749 §2.3.1).
+ *
+ * @example
+ * ```ts
+ * const method: ClientAuthMethod = "private_key_jwt";
+ * ```
+ */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "client_secret_jwt" | "private_key_jwt";
+
+/**
+ * A private key for `private_key_jwt`: a JWK object (its `alg` is used when
+ * present), a PKCS#8 PEM string (`-----BEGIN PRIVATE KEY-----`, needs
+ * `signingAlgorithm`) or a WebCrypto `CryptoKey`.
+ *
+ * @example
+ * ```ts
+ * const key: PrivateKeyInput = { kty: "EC", crv: "P-256", x: "…", y: "…", d: "…", alg: "ES256", kid: "k1" };
+ * ```
+ */
+export type PrivateKeyInput = JsonWebKey | string | CryptoKey;
+
+/**
+ * A fetch-compatible function: the global `fetch`, undici's, or a wrapper.
+ *
+ * @example
+ * ```ts
+ * const logged: FetchFunction = (input, init) => { console.log("token request"); return fetch(input, init); };
+ * ```
+ */
+export type FetchFunction = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Options of {@link ClientCredentialsAuth}. Give either `tokenUrl` or `issuer`.
+ *
+ * @example
+ * ```ts
+ * const options: ClientCredentialsOptions = {
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   clientId: "my-service",
+ *   clientSecret: process.env.CLIENT_SECRET,
+ *   scope: ["orders:read", "orders:write"],
+ *   resource: "https://api.example.com",
+ * };
+ * ```
+ */
+export interface ClientCredentialsOptions {
+  /** The token endpoint. Either this or `issuer`. @example "https://auth.example.com/oauth/token" */
+  tokenUrl?: string;
+  /**
+   * The authorization server's issuer identifier; the token endpoint is found by
+   * RFC 8414 discovery (`/.well-known/oauth-authorization-server`, then
+   * `/.well-known/openid-configuration`). @example "https://auth.example.com"
+   */
+  issuer?: string;
+  /** The client identifier (RFC 6749 §2.2). @example "my-service" */
+  clientId: string;
+  /** The client secret, for every method but `private_key_jwt`. Never logged. @example "s3cr3t" */
+  clientSecret?: string;
+  /** How to authenticate to the token endpoint (default `client_secret_basic`). @example "client_secret_post" */
+  clientAuth?: ClientAuthMethod;
+  /** The signing key for `private_key_jwt`. @example { kty: "OKP", crv: "Ed25519", x: "…", d: "…" } */
+  privateKey?: PrivateKeyInput;
+  /**
+   * The JWS algorithm of the client assertion when the key does not say
+   * (default HS256 for `client_secret_jwt`; inferred from a JWK or CryptoKey for
+   * `private_key_jwt`). @example "PS256"
+   */
+  signingAlgorithm?: string;
+  /** Scopes to request (RFC 6749 §3.3); order and duplicates do not matter. @example ["read", "write"] */
+  scope?: string | readonly string[];
+  /** The `audience` parameter some servers (Auth0, Okta) want. @example "https://api.example.com" */
+  audience?: string;
+  /** RFC 8707 resource indicators: absolute URIs of the APIs the token is for. @example "https://api.example.com" */
+  resource?: string | readonly string[];
+  /** More form parameters for the token request; cannot override the ones authflow sets. @example { tenant: "t1" } */
+  extraParams?: Readonly<Record<string, string>>;
+  /**
+   * Refresh this many seconds before expiry, in the background, while the
+   * current token keeps serving (default 60; at most half the token's lifetime,
+   * so short tokens do not refresh on every request). @example 30
+   */
+  refreshLeewaySeconds?: number;
+  /** Where tokens are cached (default a new {@link MemoryTokenStore}). @example new RedisTokenStore(redis) */
+  store?: TokenStore;
+  /** The fetch used for the token endpoint and discovery (default the global fetch). @example undiciFetch */
+  fetch?: FetchFunction;
+  /** Called with each token fetched (not on cache hits), for logging and metrics. Errors it throws are ignored. @example (token) => metrics.increment("oauth.token") */
+  onToken?: (token: Token) => void;
+  /** Called with each failed token request (foreground or background). Errors it throws are ignored. @example (error) => log.warn(error.message) */
+  onRefreshError?: (error: Error) => void;
+  /** The clock, in epoch milliseconds (default `Date.now`); for tests. @example () => fakeTime */
+  now?: () => number;
+  /** Retries after a network error, 5xx or 429 (default 3). @example 5 */
+  maxRetries?: number;
+  /** Total time one token acquisition may take, retries and waits included, in milliseconds (default 30 000). @example 10_000 */
+  retryBudgetMs?: number;
+  /**
+   * Allow a plain `http:` token endpoint on a host that is not loopback (default
+   * false: RFC 6749 §3.2 requires TLS). @example true
+   */
+  allowInsecureAuth?: boolean;
+}
+
+/** The options with defaults merged in, in one place. */
+export interface ResolvedOptions {
+  readonly clientId: string;
+  readonly clientAuth: ClientAuthMethod;
+  readonly scopes: readonly string[];
+  readonly audience: string | undefined;
+  readonly resources: readonly string[];
+  readonly extraParams: Readonly<Record<string, string>>;
+  readonly refreshLeewayMs: number;
+  readonly maxRetries: number;
+  readonly retryBudgetMs: number;
+  readonly allowInsecureAuth: boolean;
+  readonly now: () => number;
+}
+
+/** Parameters authflow sets itself; `extraParams` may not override them (RFC 6749 §4.4.2, RFC 7523 §2.2). */
+const RESERVED_PARAMS = new Set([
+  "grant_type",
+  "client_id",
+  "client_secret",
+  "client_assertion",
+  "client_assertion_type",
+  "scope",
+  "audience",
+  "resource",
+]);
+
+/** Validates `options` and merges in the defaults. Throws TypeError for a configuration that cannot work. */
+export function resolveOptions(options: ClientCredentialsOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null)
+    throw new TypeError("ClientCredentialsAuth needs an options object");
+  if (typeof options.clientId !== "string" || options.clientId === "") {
+    throw new TypeError("ClientCredentialsAuth needs a non-empty clientId");
+  }
+  if ((options.tokenUrl === undefined) === (options.issuer === undefined)) {
+    throw new TypeError("ClientCredentialsAuth needs exactly one of tokenUrl or issuer");
+  }
+  const extraParams = { ...(options.extraParams ?? {}) };
+  for (const name of Object.keys(extraParams)) {
+    if (RESERVED_PARAMS.has(name)) throw new TypeError(`extraParams may not set "${name}"; use the dedicated option`);
+  }
+  return {
+    clientId: options.clientId,
+    clientAuth: options.clientAuth ?? "client_secret_basic",
+    scopes: normaliseList(options.scope, "scope", /\s+/),
+    audience: options.audience,
+    resources: normaliseList(options.resource, "resource"),
+    extraParams,
+    refreshLeewayMs: nonNegative(options.refreshLeewaySeconds, 60, "refreshLeewaySeconds") * 1000,
+    maxRetries: Math.floor(nonNegative(options.maxRetries, 3, "maxRetries")),
+    retryBudgetMs: nonNegative(options.retryBudgetMs, 30_000, "retryBudgetMs"),
+    allowInsecureAuth: options.allowInsecureAuth === true,
+    now: options.now ?? Date.now,
+  };
+}
+
+/** Deduplicated, sorted, empty entries dropped; a string is split on `separator` when given. */
+function normaliseList(value: string | readonly string[] | undefined, name: string, separator?: RegExp): string[] {
+  if (value === undefined) return [];
+  const items = typeof value === "string" ? (separator === undefined ? [value] : value.split(separator)) : [...value];
+  for (const item of items) {
+    if (typeof item !== "string") throw new TypeError(`${name} entries must be strings`);
+  }
+  return [...new Set(items.filter((item) => item !== ""))].sort();
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name} must be a finite number >= 0`);
+  }
+  return value;
+}

@@ -1,0 +1,153 @@
+import { OAuthError, TokenEndpointError } from "../errors.js";
+import type { Token } from "../stores/store.js";
+import type { ClientAuthenticator } from "./client-auth.js";
+import type { FetchFunction, ResolvedOptions } from "./options.js";
+import { backoffDelay, monotonicNow, retryAfterMs, type Timers } from "./retry.js";
+import { parseTokenResponse } from "./token-response.js";
+
+export { lifetimeSeconds, MAX_LIFETIME_SECONDS, parseTokenResponse } from "./token-response.js";
+
+/** Everything one token acquisition needs. */
+export interface TokenRequestContext {
+  readonly endpoint: string;
+  readonly options: ResolvedOptions;
+  readonly authenticator: ClientAuthenticator;
+  readonly fetch: FetchFunction;
+  readonly timers: Timers;
+}
+
+/**
+ * The form body of a client credentials request (RFC 6749 §4.4.2), without
+ * client authentication: `grant_type`, `scope`, `audience`, one `resource` per
+ * resource (RFC 8707 §2) and the extra parameters.
+ *
+ * @example
+ * ```ts
+ * tokenRequestBody(resolveOptions({ tokenUrl, clientId: "c", scope: "b a" })).toString();
+ * // "grant_type=client_credentials&scope=a+b"
+ * ```
+ */
+export function tokenRequestBody(options: ResolvedOptions): URLSearchParams {
+  const body = new URLSearchParams({ grant_type: "client_credentials" });
+  if (options.scopes.length > 0) body.set("scope", options.scopes.join(" "));
+  if (options.audience !== undefined) body.set("audience", options.audience);
+  for (const resource of options.resources) body.append("resource", resource);
+  for (const [name, value] of Object.entries(options.extraParams)) body.set(name, value);
+  return body;
+}
+
+/** A failure worth another attempt: a network error, 5xx or 429 (RFC 6585 §4). */
+class RetryableFailure {
+  constructor(
+    readonly reason: string,
+    readonly status: number | undefined,
+    readonly retryAfterMs: number | undefined,
+    readonly cause?: unknown,
+  ) {}
+}
+
+/**
+ * Asks the token endpoint for a token, retrying network errors, 5xx and 429
+ * with exponential backoff and full jitter (honouring `Retry-After`), at most
+ * `maxRetries` times and within `retryBudgetMs`. RFC 6749 §5.2 errors are
+ * thrown at once as {@link OAuthError}: retrying `invalid_client` only risks a
+ * lock-out. Everything else ends in {@link TokenEndpointError}.
+ *
+ * @example
+ * ```ts
+ * const token = await requestToken({ endpoint, options, authenticator, fetch, timers: new Timers(true) });
+ * ```
+ */
+export async function requestToken(context: TokenRequestContext): Promise<Token> {
+  const { maxRetries, retryBudgetMs } = context.options;
+  const deadline = monotonicNow() + retryBudgetMs;
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await attemptOnce(context, deadline);
+    if (!(outcome instanceof RetryableFailure)) return outcome;
+    const delay = outcome.retryAfterMs ?? backoffDelay(attempt);
+    const exhausted = attempt >= maxRetries;
+    if (exhausted || monotonicNow() + delay >= deadline) {
+      throw finalError(context.endpoint, outcome, attempt + 1, exhausted ? "retries" : "budget");
+    }
+    await context.timers.sleep(delay);
+  }
+}
+
+async function attemptOnce(context: TokenRequestContext, deadline: number): Promise<Token | RetryableFailure> {
+  const { endpoint, options, authenticator } = context;
+  const sentAt = options.now();
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+    accept: "application/json",
+  });
+  const body = tokenRequestBody(options);
+  // A fresh client assertion per attempt: its jti must never repeat (RFC 7523 §3 item 7).
+  await authenticator.apply(headers, body, endpoint, sentAt);
+  const controller = new AbortController();
+  const cancelTimeout = context.timers.start(Math.max(0, deadline - monotonicNow()), () => controller.abort());
+  try {
+    // RFC 9700 §4.12: never follow a redirect with credentials in the request.
+    const response = await context.fetch(endpoint, {
+      method: "POST",
+      headers,
+      body: body.toString(),
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    return await readAnswer(endpoint, response, sentAt);
+  } catch (error) {
+    if (error instanceof OAuthError || error instanceof TokenEndpointError) throw error;
+    const reason = controller.signal.aborted ? "no answer within retryBudgetMs" : "a network error";
+    return new RetryableFailure(reason, undefined, undefined, safeCause(error));
+  } finally {
+    cancelTimeout();
+  }
+}
+
+async function readAnswer(endpoint: string, response: Response, sentAt: number): Promise<Token | RetryableFailure> {
+  const { status } = response;
+  if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
+    await response.body?.cancel();
+    throw new TokenEndpointError(
+      `the token endpoint ${describe(endpoint)} answered with a redirect (${status}); token requests carry ` +
+        "client credentials, so redirects are not followed (RFC 9700 §4.12). Configure the final token URL.",
+      { status },
+    );
+  }
+  if (status >= 500 || status === 429) {
+    await response.body?.cancel();
+    return new RetryableFailure(`${status}`, status, retryAfterMs(response.headers, Date.now()));
+  }
+  const text = await response.text();
+  return parseTokenResponse(status, response.headers, text, sentAt);
+}
+
+function finalError(endpoint: string, failure: RetryableFailure, attempts: number, why: string): TokenEndpointError {
+  const what = failure.status === undefined ? failure.reason : `answered ${failure.reason}`;
+  const limit = why === "retries" ? "maxRetries" : "retryBudgetMs";
+  return new TokenEndpointError(
+    `the token endpoint ${describe(endpoint)} ${what} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` +
+      `giving up (${limit} reached). Check that the authorization server is up, or raise ${limit}.`,
+    { status: failure.status, cause: failure.cause },
+  );
+}
+
+/** The endpoint without its query: a misconfigured URL may carry a secret there. */
+export function describe(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** Network errors keep their name and code, not their message, which may quote a URL with credentials (V6). */
+function safeCause(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error("network error");
+  const inner = (error as { cause?: { code?: unknown } }).cause;
+  const code = typeof inner?.code === "string" ? ` (${inner.code})` : "";
+  const safe = new Error(`${error.name}${code}`);
+  safe.name = error.name;
+  return safe;
+}
