@@ -160,7 +160,7 @@ export function a2(
  * computeDigestResponse({
  *   algorithm: "MD5", username: "Mufasa", realm: "http-auth@example.org",
  *   password: "Circle of Life", method: "GET", uri: "/dir/index.html",
- *   nonce: "7ypf/xlj9XXwfDPEoM4URrFdQ+uvVKL1lEWNhVGAN0FJ", qop: "auth", nc: "00000001",
+ *   nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", qop: "auth", nc: "00000001",
  *   cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
  * }); // → "8ca523f5e9506fed4657c9700eebdbec" (RFC 7616 §3.9.1)
  * ```

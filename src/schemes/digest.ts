@@ -94,10 +94,8 @@ export class DigestAuth implements Auth {
     const { origin, target } = splitUrl(request.url);
     const session = this.#spaces.find(origin, target);
     const state: FlowState = { origin, target, attempt: undefined, fresh: false, staleRetried: false };
-    // The common case needs no await at all: a cached challenge and nothing to hash asynchronously.
-    const synchronous =
-      !this.#verifyServer && (request.body === null || (session !== undefined && session.challenge.qop !== "auth-int"));
-    if (synchronous) return this.#synchronousFlow(request, state, session);
+    // Without a body and without rspauth to check, nothing needs an await: keep the flow synchronous.
+    if (request.body === null && !this.#verifyServer) return this.#synchronousFlow(request, state, session);
     return this.#asynchronousFlow(request, state, session);
   }
 
@@ -111,7 +109,6 @@ export class DigestAuth implements Auth {
       }
       const next = this.#nextSession(response, state);
       if (next === undefined) return;
-      if (request.body !== null && next.challenge.qop === "auth-int") throw this.#bodyGone(state);
       this.#authorize(request, state, next, undefined);
       response = yield request;
     }
@@ -250,8 +247,8 @@ export class DigestAuth implements Auth {
   #bodyGone(state: FlowState): AuthChallengeError {
     if (state.attempt !== undefined) this.#spaces.remove(state.attempt.session);
     return new AuthChallengeError(
-      `${state.origin} asked for qop=auth-int after the request body was sent, and the body is no longer available ` +
-        "to hash; send the request again (or raise maxBodyBytes)",
+      `${state.origin} asked for qop=auth-int after the request body was sent, and the body was larger than ` +
+        "maxBodyBytes, so it cannot be hashed; raise maxBodyBytes, or send a small request first to cache the challenge",
       { offered: ["auth-int"] },
     );
   }
