@@ -88,7 +88,7 @@ describe("parseChallenges: RFC 9110 §11 grammar", () => {
   it("stores __proto__ and constructor as plain data", () => {
     const [challenge] = parseChallenges('Basic __proto__="x", constructor=y, toString=z');
     expect(Object.getPrototypeOf(challenge?.params)).toBe(null);
-    expect(challenge?.params["__proto__"]).toBe("x");
+    expect(Object.getOwnPropertyDescriptor(challenge?.params, "__proto__")?.value).toBe("x");
     expect(challenge?.params.constructor).toBe("y");
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });

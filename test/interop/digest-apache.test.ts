@@ -1,0 +1,123 @@
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthChallengeError, withAuth } from "../../src/index.js";
+import { DigestAuth, type DigestAuthOptions } from "../../src/schemes/digest.js";
+import { type ExternalServer, findBinary, htdigestLine, launch, recordingFetch, writeFiles } from "./servers.js";
+
+// Apache httpd's mod_auth_digest (Debian's apache2 package). Apache 2.4 speaks
+// MD5 with qop=auth only: no SHA-256, no -sess ("Unsupported algorithm in
+// AuthDigestAlgorithm"), no auth-int, and neither userhash nor username*.
+const apache = findBinary("/usr/sbin/apache2", "apache2");
+const modules = "/usr/lib/apache2/modules";
+const REALM = "private area";
+
+function configuration(directory: string, port: number): string {
+  const runAs = userInfo().uid === 0 ? "User www-data\nGroup www-data\n" : "";
+  const load = ["mpm_event", "authn_core", "authn_file", "authz_core", "authz_user", "auth_digest"]
+    .map((name) => `LoadModule ${name}_module ${modules}/mod_${name}.so`)
+    .join("\n");
+  return `ServerRoot "${directory}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:${port}
+PidFile ${directory}/httpd.pid
+ErrorLog ${directory}/error.log
+DefaultRuntimeDir ${directory}
+Mutex file:${directory} default
+${load}
+${runAs}DocumentRoot ${directory}/htdocs
+LogFormat "%r %>s" simple
+CustomLog ${directory}/access.log simple
+<Location /private>
+  AuthType Digest
+  AuthName "${REALM}"
+  AuthDigestDomain /private/
+  AuthDigestProvider file
+  AuthUserFile ${directory}/htdigest
+  AuthDigestQop auth
+  Require valid-user
+</Location>
+`;
+}
+
+describe.skipIf(apache === undefined)("Digest interop: Apache httpd mod_auth_digest", () => {
+  let server: ExternalServer;
+
+  beforeAll(async () => {
+    server = await launch({
+      command: apache as string,
+      args: (directory) => ["-X", "-f", join(directory, "httpd.conf")],
+      prepare: (directory, port) =>
+        writeFiles(directory, {
+          "httpd.conf": configuration(directory, port),
+          htdigest: `${htdigestLine("md5", "user", REALM, "passwd")}\n`,
+          "htdocs/private/data.json": '{"secret":true}\n',
+          "htdocs/public/data.json": '{"public":true}\n',
+        }),
+      accessLog: "access.log",
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const send = (auth: DigestAuth, log: (string | null)[] = []) =>
+    withAuth(recordingFetch(log), auth, { rejectionGuard: false });
+
+  function countLog(since: number, status: string): number {
+    return server
+      .accessLog()
+      .slice(since)
+      .filter((line) => line.endsWith(` ${status}`)).length;
+  }
+
+  it("authenticates with MD5 and qop=auth, and verifies Apache's rspauth", async () => {
+    const options: DigestAuthOptions = { verifyServer: true };
+    const response = await send(new DigestAuth("user", "passwd", options))(`${server.url}/private/data.json`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ secret: true });
+  });
+
+  it("answers the challenge once, then sends 20 more requests preemptively", async () => {
+    const since = server.accessLog().length;
+    const fetcher = send(new DigestAuth("user", "passwd"));
+    for (let index = 0; index < 21; index++) {
+      const response = await fetcher(`${server.url}/private/data.json?n=${index}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    expect(countLog(since, "401")).toBe(1);
+    expect(countLog(since, "200")).toBe(21);
+  });
+
+  it("serves 50 concurrent requests after the first", async () => {
+    const fetcher = send(new DigestAuth("user", "passwd"));
+    expect((await fetcher(`${server.url}/private/data.json`)).status).toBe(200);
+    const responses = await Promise.all(Array.from({ length: 50 }, () => fetcher(`${server.url}/private/data.json`)));
+    expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
+  });
+
+  it("makes one attempt with a wrong password and returns Apache's 401", async () => {
+    const since = server.accessLog().length;
+    const response = await send(new DigestAuth("user", "wrong"))(`${server.url}/private/data.json`);
+    expect(response.status).toBe(401);
+    expect(server.accessLog().length - since).toBe(2);
+  });
+
+  it("keeps to Apache's domain: no Digest response outside /private/", async () => {
+    const log: (string | null)[] = [];
+    const fetcher = send(new DigestAuth("user", "passwd"), log);
+    expect((await fetcher(`${server.url}/private/data.json`)).status).toBe(200);
+    expect((await fetcher(`${server.url}/public/data.json`)).status).toBe(200);
+    expect(log).toHaveLength(3);
+    expect(log[2]).toBeNull();
+  });
+
+  it("refuses Apache's MD5 when only SHA-256 is allowed, naming what Apache offered", async () => {
+    const auth = new DigestAuth("user", "passwd", { algorithms: ["SHA-256"] });
+    const error = await send(auth)(`${server.url}/private/data.json`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthChallengeError);
+    expect((error as AuthChallengeError).offered).toEqual(["MD5"]);
+  });
+});

@@ -1,0 +1,144 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * Starts and stops real third-party Digest servers (Apache httpd's
+ * mod_auth_digest, lighttpd's mod_auth) on a free loopback port, each in a
+ * temporary directory of its own. CI installs them from `.ci/apt-packages`.
+ */
+
+/** The first of `candidates` that exists, or undefined. */
+export function findBinary(...candidates: string[]): string | undefined {
+  for (const candidate of candidates) {
+    if (candidate.includes("/")) {
+      if (existsSync(candidate)) return candidate;
+      continue;
+    }
+    try {
+      return execFileSync("sh", ["-c", `command -v ${candidate}`], { encoding: "utf8" }).trim() || undefined;
+    } catch {
+      // not on PATH
+    }
+  }
+  return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** One line of an htdigest file: `user:realm:H(user:realm:password)[:H(user:realm)]` (lighttpd reads the userhash field). */
+export function htdigestLine(
+  algorithm: string,
+  user: string,
+  realm: string,
+  password: string,
+  userhash = false,
+): string {
+  const hash = (data: string) => createHash(algorithm).update(data).digest("hex");
+  const line = `${user}:${realm}:${hash(`${user}:${realm}:${password}`)}`;
+  return userhash ? `${line}:${hash(`${user}:${realm}`)}` : line;
+}
+
+/** A running third-party server. */
+export interface ExternalServer {
+  readonly url: string;
+  readonly directory: string;
+  /** Lines of the access log so far. */
+  accessLog(): string[];
+  stop(): Promise<void>;
+}
+
+interface Launch {
+  command: string;
+  args: (directory: string, port: number) => string[];
+  /** Writes the configuration and content into `directory`. */
+  prepare: (directory: string, port: number) => void;
+  accessLog: string;
+}
+
+export async function launch({ command, args, prepare, accessLog }: Launch): Promise<ExternalServer> {
+  const directory = mkdtempSync(join(tmpdir(), "authflow-interop-"));
+  // The server may drop root for www-data: it must be able to read its files.
+  chmodSync(directory, 0o755);
+  const port = await freePort();
+  prepare(directory, port);
+  const child: ChildProcess = spawn(command, args(directory, port), { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 15_000;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${command} did not start on port ${port}: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    directory,
+    accessLog: () => {
+      const path = join(directory, accessLog);
+      return existsSync(path)
+        ? readFileSync(path, "utf8")
+            .split("\n")
+            .filter((line) => line.length > 0)
+        : [];
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes `files` (relative path → content) under `directory`, readable by everyone. */
+export function writeFiles(directory: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(directory, path);
+    mkdirSync(join(full, ".."), { recursive: true, mode: 0o755 });
+    writeFileSync(full, content, { mode: 0o644 });
+  }
+}
+
+/** Records the Authorization header of every request a flow sends. */
+export function recordingFetch(log: (string | null)[]) {
+  return (request: Request): Promise<Response> => {
+    log.push(request.headers.get("authorization"));
+    return fetch(request);
+  };
+}
