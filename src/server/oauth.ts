@@ -120,7 +120,12 @@ export function oauthRoutes(context: ServerContext): RouteFamily {
       return;
     }
     const { clientId, scope, audience, resource } = record;
-    sendJson(route.response, 200, { authenticated: true, client_id: clientId, scope, audience, resource });
+    sendJson(
+      route.response,
+      200,
+      { authenticated: true, client_id: clientId, scope, audience, resource },
+      dateHeader(),
+    );
   }
 
   function metadata(route: RouteContext): void {
