@@ -155,7 +155,7 @@ redactable(ClientCredentialsAuth.prototype, "ClientCredentialsAuth", (auth) => (
   clientSecret: REDACTED,
 }));
 
-const defaultFetch: FetchFunction = (input, init) => globalThis.fetch(input, init);
+const defaultFetch: FetchFunction = (request) => globalThis.fetch(request);
 
 /** RFC 6750 §3: a Bearer challenge with `error="invalid_token"`. A header that does not parse is not one. */
 export function isInvalidTokenChallenge(headers: Headers): boolean {

@@ -86,7 +86,7 @@ async function fetchMetadata(
   for (const url of urls) {
     let response: Response;
     try {
-      response = await fetch(url, { headers: { accept: "application/json" }, redirect: "manual" });
+      response = await fetch(new Request(url, { headers: { accept: "application/json" }, redirect: "manual" }));
     } catch (error) {
       throw new TokenEndpointError(`discovery at ${url} failed: the authorization server could not be reached`, {
         cause: error instanceof Error ? new Error(error.name) : undefined,

@@ -24,14 +24,17 @@ export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "c
 export type PrivateKeyInput = JsonWebKey | string | CryptoKey;
 
 /**
- * A fetch-compatible function: the global `fetch`, undici's, or a wrapper.
+ * The function token requests and discovery go through: it gets a `Request`
+ * (already carrying `redirect: "manual"` and its abort signal), like the
+ * `fetch` option of `Client` and `withAuth` — the global `fetch`, undici's, or
+ * a wrapper all fit.
  *
  * @example
  * ```ts
- * const logged: FetchFunction = (input, init) => { console.log("token request"); return fetch(input, init); };
+ * const logged: FetchFunction = (request) => { console.log(request.method, request.url); return fetch(request); };
  * ```
  */
-export type FetchFunction = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+export type FetchFunction = (request: Request) => Promise<Response>;
 
 /**
  * Options of {@link ClientCredentialsAuth}. Give either `tokenUrl` or `issuer`.

@@ -87,15 +87,18 @@ export class Timers {
     });
   }
 
-  /** Calls `callback` after `ms` milliseconds; returns a function that cancels it. */
-  start(ms: number, callback: () => void): () => void {
+  /**
+   * Calls `callback` after `ms` milliseconds; returns a function that cancels
+   * it. A `guard` timer (a timeout around a fetch) is always unref'd: the open
+   * socket keeps the process alive while it matters.
+   */
+  start(ms: number, callback: () => void, guard = false): () => void {
     const timer = setTimeout(() => {
       this.#active.delete(timer);
       callback();
     }, ms);
-    this.#active.add(timer);
-    // A timeout that only guards a fetch can always be unref'd: the socket keeps the process alive.
-    if (!this.#hold) (timer as { unref?: () => void }).unref?.();
+    if (guard || !this.#hold) (timer as { unref?: () => void }).unref?.();
+    if (!guard) this.#active.add(timer);
     return () => {
       clearTimeout(timer);
       this.#active.delete(timer);

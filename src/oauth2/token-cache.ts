@@ -136,6 +136,7 @@ export class TokenCache {
     }
     const token = await this.#config.acquire(timers);
     await this.#save(token);
+    callHook(this.#config.onToken, token);
     return token;
   }
 
@@ -154,7 +155,6 @@ export class TokenCache {
       this.#backgroundFailures = 0;
       this.#backgroundNotBefore = Number.NEGATIVE_INFINITY;
       this.#failure = undefined;
-      callHook(this.#config.onToken, token);
       return;
     }
     const failure = error instanceof Error ? error : new Error(String(error));

@@ -84,16 +84,18 @@ async function attemptOnce(context: TokenRequestContext, deadline: number): Prom
   // A fresh client assertion per attempt: its jti must never repeat (RFC 7523 §3 item 7).
   await authenticator.apply(headers, body, endpoint, sentAt);
   const controller = new AbortController();
-  const cancelTimeout = context.timers.start(Math.max(0, deadline - monotonicNow()), () => controller.abort());
+  const cancelTimeout = context.timers.start(Math.max(0, deadline - monotonicNow()), () => controller.abort(), true);
   try {
     // RFC 9700 §4.12: never follow a redirect with credentials in the request.
-    const response = await context.fetch(endpoint, {
-      method: "POST",
-      headers,
-      body: body.toString(),
-      redirect: "manual",
-      signal: controller.signal,
-    });
+    const response = await context.fetch(
+      new Request(endpoint, {
+        method: "POST",
+        headers,
+        body: body.toString(),
+        redirect: "manual",
+        signal: controller.signal,
+      }),
+    );
     return await readAnswer(endpoint, response, sentAt);
   } catch (error) {
     if (error instanceof OAuthError || error instanceof TokenEndpointError) throw error;

@@ -155,10 +155,10 @@ describe("token endpoint redirects (OAUTH-03, RFC 9700 §4.12)", () => {
   );
 
   it('the token request reaches the transport with redirect: "manual"', async () => {
-    const seen: (RequestRedirect | undefined)[] = [];
-    const spy = (input: Request | string | URL, init?: RequestInit) => {
-      seen.push(init?.redirect);
-      return fetch(input, init);
+    const seen: RequestRedirect[] = [];
+    const spy = (request: Request) => {
+      seen.push(request.redirect);
+      return fetch(request);
     };
     await basicClient(server, { fetch: spy }).getToken();
     expect(seen).toEqual(["manual"]);

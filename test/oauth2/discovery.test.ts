@@ -79,7 +79,7 @@ describe("discover", () => {
     afterAll(() => recorder.close());
 
     it("falls back to /.well-known/openid-configuration, and caches per issuer", async () => {
-      const fetchFunction = (input: Request | string | URL, init?: RequestInit) => fetch(input, init);
+      const fetchFunction = (request: Request) => fetch(request);
       const [first, second] = await Promise.all([
         discover(recorder.url, fetchFunction),
         discover(recorder.url, fetchFunction),
@@ -94,7 +94,7 @@ describe("discover", () => {
     });
 
     it("refuses metadata whose issuer differs from the configured one", async () => {
-      const fetchFunction = (input: Request | string | URL, init?: RequestInit) => fetch(input, init);
+      const fetchFunction = (request: Request) => fetch(request);
       // Same server, spelled differently: not identical, so refused.
       const issuer = recorder.url.replace("127.0.0.1", "localhost");
       await expect(discover(issuer, fetchFunction)).rejects.toThrow(/RFC 8414 §3.3/);

@@ -56,7 +56,9 @@ describe("fault injection: application requests survive the token endpoint's fai
     await eventually(() => refreshErrors.length >= 1);
     // Background refreshes were tried, one at a time and with pauses, never once per request.
     expect(server.stats().tokenRequests).toBeLessThan(40);
-    console.info(`endpoint down, token valid: 300/300 requests succeeded, ${server.stats().tokenRequests} token requests`);
+    console.info(
+      `endpoint down, token valid: 300/300 requests succeeded, ${server.stats().tokenRequests} token requests`,
+    );
     // Let the pending background refresh finish, so it does not run into the next test.
     await setFaults(server, { down: false });
     clock.advance(10_000);
