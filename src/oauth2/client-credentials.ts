@@ -40,6 +40,10 @@ export interface GetTokenOptions {
  * - Token endpoint failures: {@link OAuthError} for RFC 6749 §5.2 answers (not
  *   retried); network errors, 5xx and 429 are retried with backoff and jitter,
  *   honouring `Retry-After`, then {@link TokenEndpointError}.
+ * - Clock skew: `expires_in` is a duration, so the expiry is counted on the
+ *   local clock from when the request was sent — never later than the server's
+ *   own expiry, whatever the offset between the two clocks (see
+ *   `parseTokenResponse`).
  *
  * @example
  * ```ts
@@ -157,7 +161,15 @@ redactable(ClientCredentialsAuth.prototype, "ClientCredentialsAuth", (auth) => (
 
 const defaultFetch: FetchFunction = (request) => globalThis.fetch(request);
 
-/** RFC 6750 §3: a Bearer challenge with `error="invalid_token"`. A header that does not parse is not one. */
+/**
+ * RFC 6750 §3: a Bearer challenge with `error="invalid_token"`. A header that
+ * does not parse is not one.
+ *
+ * @example
+ * ```ts
+ * isInvalidTokenChallenge(new Headers({ "www-authenticate": 'Bearer realm="api", error="invalid_token"' })); // true
+ * ```
+ */
 export function isInvalidTokenChallenge(headers: Headers): boolean {
   const header = headers.get("www-authenticate");
   if (header === null) return false;

@@ -150,6 +150,11 @@ export function validateMetadata(
 /**
  * RFC 6749 §3.2: the token endpoint requires TLS. Plain `http:` is allowed for
  * loopback (tests, sidecars) or with `allowInsecure`.
+ *
+ * @example
+ * ```ts
+ * checkTransport(new URL("http://as.example/token"), "tokenUrl", false); // → InsecureTransportError
+ * ```
  */
 export function checkTransport(url: URL, what: string, allowInsecure: boolean): void {
   if (url.protocol !== "https:" && url.protocol !== "http:") {

@@ -108,7 +108,16 @@ export interface ClientCredentialsOptions {
   allowInsecureAuth?: boolean;
 }
 
-/** The options with defaults merged in, in one place. */
+/**
+ * The options with defaults merged in: scopes and resources sorted and
+ * deduplicated, durations in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedOptions = resolveOptions({ tokenUrl, clientId: "c" });
+ * resolved.refreshLeewayMs; // 60000
+ * ```
+ */
 export interface ResolvedOptions {
   readonly clientId: string;
   readonly clientAuth: ClientAuthMethod;
@@ -135,7 +144,15 @@ const RESERVED_PARAMS = new Set([
   "resource",
 ]);
 
-/** Validates `options` and merges in the defaults. Throws TypeError for a configuration that cannot work. */
+/**
+ * Validates `options` and merges in the defaults, in one place. Throws
+ * TypeError for a configuration that cannot work.
+ *
+ * @example
+ * ```ts
+ * resolveOptions({ tokenUrl, clientId: "c", scope: "b a a" }).scopes; // ["a", "b"]
+ * ```
+ */
 export function resolveOptions(options: ClientCredentialsOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null)
     throw new TypeError("ClientCredentialsAuth needs an options object");

@@ -46,7 +46,15 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   return Math.max(0, retryAt - reference);
 }
 
-/** A monotonic clock for budgets: wall-clock jumps must not stretch or cut a retry budget. */
+/**
+ * A monotonic clock for budgets, in milliseconds: wall-clock jumps must not
+ * stretch or cut a retry budget.
+ *
+ * @example
+ * ```ts
+ * const deadline = monotonicNow() + 30_000;
+ * ```
+ */
 export function monotonicNow(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();
 }

@@ -33,7 +33,14 @@ export function tokenCacheKey(endpoint: string, options: ResolvedOptions): strin
   return `authflow:oauth2:cc:${bytesToHex(sha256(utf8ToBytes(identity)))}`;
 }
 
-/** What a {@link TokenCache} needs besides its key. */
+/**
+ * What a {@link TokenCache} needs besides its key.
+ *
+ * @example
+ * ```ts
+ * const config: TokenCacheOptions = { store: new MemoryTokenStore(), options, acquire: (timers) => requestToken({ …, timers }) };
+ * ```
+ */
 export interface TokenCacheOptions {
   readonly store: TokenStore;
   readonly options: ResolvedOptions;

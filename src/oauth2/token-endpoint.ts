@@ -7,7 +7,14 @@ import { parseTokenResponse } from "./token-response.js";
 
 export { lifetimeSeconds, MAX_LIFETIME_SECONDS, parseTokenResponse } from "./token-response.js";
 
-/** Everything one token acquisition needs. */
+/**
+ * Everything one token acquisition needs.
+ *
+ * @example
+ * ```ts
+ * const context: TokenRequestContext = { endpoint, options, authenticator, fetch, timers: new Timers(true) };
+ * ```
+ */
 export interface TokenRequestContext {
   readonly endpoint: string;
   readonly options: ResolvedOptions;
@@ -111,7 +118,7 @@ async function readAnswer(endpoint: string, response: Response, sentAt: number):
   if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
     await response.body?.cancel();
     throw new TokenEndpointError(
-      `the token endpoint ${describe(endpoint)} answered with a redirect (${status}); token requests carry ` +
+      `the token endpoint ${describeEndpoint(endpoint)} answered with a redirect (${status}); token requests carry ` +
         "client credentials, so redirects are not followed (RFC 9700 §4.12). Configure the final token URL.",
       { status },
     );
@@ -128,14 +135,22 @@ function finalError(endpoint: string, failure: RetryableFailure, attempts: numbe
   const what = failure.status === undefined ? failure.reason : `answered ${failure.reason}`;
   const limit = why === "retries" ? "maxRetries" : "retryBudgetMs";
   return new TokenEndpointError(
-    `the token endpoint ${describe(endpoint)} ${what} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` +
+    `the token endpoint ${describeEndpoint(endpoint)} ${what} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` +
       `giving up (${limit} reached). Check that the authorization server is up, or raise ${limit}.`,
     { status: failure.status, cause: failure.cause },
   );
 }
 
-/** The endpoint without its query: a misconfigured URL may carry a secret there. */
-export function describe(endpoint: string): string {
+/**
+ * The endpoint for messages, without its query: a misconfigured URL may carry
+ * a secret there.
+ *
+ * @example
+ * ```ts
+ * describeEndpoint("https://as.example/token?key=s3cr3t"); // "https://as.example/token"
+ * ```
+ */
+export function describeEndpoint(endpoint: string): string {
   try {
     const url = new URL(endpoint);
     return `${url.origin}${url.pathname}`;

@@ -64,14 +64,28 @@ export function defaultClients(): OAuthClientRegistration[] {
   ];
 }
 
-/** Why a client was refused: an RFC 6749 §5.2 error. */
+/**
+ * Why a client was refused: an RFC 6749 §5.2 error.
+ *
+ * @example
+ * ```ts
+ * const refused: ClientAuthFailure = { status: 401, error: "invalid_client", description: "client authentication failed" };
+ * ```
+ */
 export interface ClientAuthFailure {
   readonly status: number;
   readonly error: string;
   readonly description: string;
 }
 
-/** What checking a client assertion needs from the server. */
+/**
+ * What checking a client assertion needs from the server.
+ *
+ * @example
+ * ```ts
+ * const context: AssertionContext = { audiences: [`${origin}/oauth/token`, origin], now: Date.now(), seenJti: new Map() };
+ * ```
+ */
 export interface AssertionContext {
   /** Audiences accepted for an assertion: the token endpoint URL and the issuer. */
   readonly audiences: readonly string[];
@@ -86,7 +100,14 @@ const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /**
  * Authenticates the client of a token request strictly: exactly one method
  * (RFC 6749 §2.3.1), the one it is registered for, the Basic credentials
- * form-decoded per RFC 6749 §2.3.1, assertions checked per RFC 7523 §3.
+ * form-decoded per RFC 6749 §2.3.1, assertions checked per RFC 7523 §3
+ * (signature, iss = sub = client id, aud, exp, iat, a jti never seen before).
+ *
+ * @example
+ * ```ts
+ * const client = await authenticateClient(request.headers.authorization, form, clients, { audiences, now, seenJti });
+ * if (!("clientId" in client)) sendJson(response, client.status, { error: client.error });
+ * ```
  */
 export async function authenticateClient(
   authorization: string | undefined,

@@ -50,7 +50,16 @@ interface Fault {
 
 const KINDS = new Set<string>(["503", "500", "429", "broken-json", "html", "slow", "reset", "redirect"]);
 
-/** The fault state of one server: cleared by `reset()`. */
+/**
+ * The fault state of one server's token endpoint; cleared by `reset()`.
+ *
+ * @example
+ * ```ts
+ * const faults = new OAuthFaults();
+ * faults.configure({ next: 2, kind: "503" });
+ * faults.take(); // { kind: "503" } — twice, then undefined
+ * ```
+ */
 export class OAuthFaults {
   #queued: Fault | undefined;
   #remaining = 0;
@@ -100,6 +109,12 @@ export class OAuthFaults {
 /**
  * Plays `fault` on `response`. Resolves to true when the request is answered
  * (or dropped), false when it should go on normally (after a `slow` delay).
+ *
+ * @example
+ * ```ts
+ * const fault = faults.take();
+ * if (fault !== undefined && (await playFault(fault, response))) return;
+ * ```
  */
 export async function playFault(fault: Fault, response: ServerResponse): Promise<boolean> {
   switch (fault.kind) {

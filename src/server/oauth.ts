@@ -36,6 +36,11 @@ const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secre
  *
  * `oauthClockSkewSeconds` shifts this family's clock (Date header, token
  * expiry, assertion checks) to play a server whose clock is off.
+ *
+ * @example
+ * ```ts
+ * const families = [httpbinRoutes(context), oauthRoutes(context)];
+ * ```
  */
 export function oauthRoutes(context: ServerContext): RouteFamily {
   const { options, stats } = context;
