@@ -14,6 +14,8 @@ import {
   type TestServerOptions,
 } from "./router.js";
 
+export type { OAuthClientRegistration, OAuthFaultKind, OAuthFaultPlan } from "./oauth.js";
+export { defaultClients, TEST_CLIENT_PRIVATE_JWK } from "./oauth.js";
 export type { ServerStats, TestServerOptions } from "./router.js";
 
 /**
