@@ -28,10 +28,22 @@ interface SpaceState {
   blockedUntil: number;
   /** The realm of the last challenge, for the message. */
   realm: string | undefined;
+  /** A request with these credentials succeeded here, and none failed since: attempts run in parallel. */
+  verified: boolean;
+  /** While not verified, one attempt at a time holds the slot (LOOP-02). */
+  slotTaken: boolean;
+  /** Attempts waiting for the slot. */
+  waiters: Array<() => void>;
 }
 
 // Keyed by the Auth object: the same credentials used from any client share one count.
 const states = new WeakMap<Auth, Map<string, SpaceState>>();
+
+/**
+ * What {@link RejectionGuard.enter} hands back: whether this attempt holds
+ * the space's slot (and so must hand it back through `record` or `abandon`).
+ */
+export type GuardTicket = boolean;
 
 /** The guard as the send path uses it. */
 export class RejectionGuard {
@@ -49,7 +61,89 @@ export class RejectionGuard {
    */
   check(auth: Auth, origin: string): void {
     const state = states.get(auth)?.get(origin);
-    if (state === undefined || state.failures < this.#maxFailures) return;
+    if (state !== undefined) this.#checkState(state, origin);
+  }
+
+  /**
+   * Admits one attempt with `auth` to `origin`. Credentials that have not
+   * (or no longer) succeeded there are tried one attempt at a time, so that
+   * 20 concurrent requests with a wrong password cost at most `maxFailures`
+   * server-side attempts, not 20 (SECURITY-SCENARIOS LOOP-02). Once a request
+   * succeeds, attempts run in parallel again: that path does one map lookup
+   * and no await. Throws AuthRejectedError while cooling down; rejects with
+   * the signal's reason if `signal` aborts while waiting.
+   */
+  enter(auth: Auth, origin: string, signal?: AbortSignal): GuardTicket | Promise<GuardTicket> {
+    const state = this.#state(auth, origin);
+    if (state.verified) return false;
+    this.#checkState(state, origin);
+    if (!state.slotTaken) {
+      state.slotTaken = true;
+      return true;
+    }
+    return new Promise<void>((resolve, reject) => {
+      signal?.throwIfAborted();
+      const onAbort = () => {
+        const index = state.waiters.indexOf(wake);
+        if (index >= 0) state.waiters.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      state.waiters.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }).then(() => this.enter(auth, origin, signal));
+  }
+
+  /** Records the final response to a request sent with `auth` to `origin`. */
+  record(auth: Auth, origin: string, response: Response, ticket: GuardTicket = false): void {
+    const rejected = response.status === 401 || response.status === 407;
+    const state = this.#state(auth, origin);
+    if (ticket) state.slotTaken = false;
+    if (!rejected) {
+      state.failures = 0;
+      state.blockedUntil = 0;
+      state.verified = true;
+      wakeAll(state);
+      return;
+    }
+    state.verified = false;
+    state.failures += 1;
+    state.realm = realmOf(response.headers.get("www-authenticate") ?? response.headers.get("proxy-authenticate") ?? "");
+    if (state.failures >= this.#maxFailures) {
+      state.blockedUntil = Date.now() + this.#cooldownMs;
+      wakeAll(state); // each waiter now fails fast
+    } else if (ticket) {
+      state.waiters.shift()?.();
+    }
+  }
+
+  /** Gives the slot back after an attempt that ended without a response (network error, abort). */
+  abandon(auth: Auth, origin: string, ticket: GuardTicket): void {
+    if (!ticket) return;
+    const state = this.#state(auth, origin);
+    state.slotTaken = false;
+    state.waiters.shift()?.();
+  }
+
+  #state(auth: Auth, origin: string): SpaceState {
+    let spaces = states.get(auth);
+    if (spaces === undefined) {
+      spaces = new Map();
+      states.set(auth, spaces);
+    }
+    let state = spaces.get(origin);
+    if (state === undefined) {
+      state = { failures: 0, blockedUntil: 0, realm: undefined, verified: false, slotTaken: false, waiters: [] };
+      spaces.set(origin, state);
+    }
+    return state;
+  }
+
+  #checkState(state: SpaceState, origin: string): void {
+    if (state.failures < this.#maxFailures) return;
     const wait = state.blockedUntil - Date.now();
     if (wait > 0) {
       throw new AuthRejectedError(
@@ -60,25 +154,11 @@ export class RejectionGuard {
       );
     }
   }
+}
 
-  /** Records the final response to a request sent with `auth` to `origin`. */
-  record(auth: Auth, origin: string, response: Response): void {
-    const rejected = response.status === 401 || response.status === 407;
-    let spaces = states.get(auth);
-    if (!rejected) {
-      if (spaces !== undefined) spaces.delete(origin);
-      return;
-    }
-    if (spaces === undefined) {
-      spaces = new Map();
-      states.set(auth, spaces);
-    }
-    const state = spaces.get(origin) ?? { failures: 0, blockedUntil: 0, realm: undefined };
-    state.failures += 1;
-    state.realm = realmOf(response.headers.get("www-authenticate") ?? "");
-    if (state.failures >= this.#maxFailures) state.blockedUntil = Date.now() + this.#cooldownMs;
-    spaces.set(origin, state);
-  }
+function wakeAll(state: SpaceState): void {
+  const waiters = state.waiters.splice(0);
+  for (const wake of waiters) wake();
 }
 
 /** The first `realm="…"` of a challenge, by a plain scan (the full parser is not needed here). */

@@ -158,9 +158,16 @@ async function authenticated(
 ): Promise<Response> {
   const { guard } = policy;
   if (guard === null) return runAuthFlow(auth, request, body, policy.fetch, policy);
-  guard.check(auth, origin);
-  const response = await runAuthFlow(auth, request, body, policy.fetch, policy);
-  guard.record(auth, origin, response);
+  const entered = guard.enter(auth, origin, request.signal);
+  const ticket = typeof entered === "boolean" ? entered : await entered;
+  let response: Response;
+  try {
+    response = await runAuthFlow(auth, request, body, policy.fetch, policy);
+  } catch (error) {
+    guard.abandon(auth, origin, ticket);
+    throw error;
+  }
+  guard.record(auth, origin, response, ticket);
   return response;
 }
 
