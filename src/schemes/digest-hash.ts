@@ -1,5 +1,6 @@
-import { md5, sha1 } from "@noble/hashes/legacy.js";
+import { sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha512, sha512_256 } from "@noble/hashes/sha2.js";
+import { md5Hex } from "./md5.js";
 
 /**
  * The Digest algorithms authflow answers (RFC 7616 §3.3 and the IANA "HTTP
@@ -26,7 +27,17 @@ export type DigestAlgorithm =
 /** The hash of an algorithm, without `-sess`. */
 export type DigestHashName = "MD5" | "SHA" | "SHA-256" | "SHA-512" | "SHA-512-256";
 
-type HashFunction = (input: Uint8Array) => Uint8Array;
+/** Bytes in, lower-case hex out. */
+type HashFunction = (input: Uint8Array) => string;
+
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let text = "";
+  for (let index = 0; index < bytes.length; index++) text += HEX[bytes[index] as number];
+  return text;
+}
 
 interface HashEntry {
   readonly name: DigestHashName;
@@ -36,11 +47,11 @@ interface HashEntry {
 }
 
 const HASHES: Readonly<Record<string, HashEntry>> = {
-  md5: { name: "MD5", hash: md5, rank: 1 },
-  sha: { name: "SHA", hash: sha1, rank: 2 },
-  "sha-512": { name: "SHA-512", hash: sha512, rank: 3 },
-  "sha-256": { name: "SHA-256", hash: sha256, rank: 4 },
-  "sha-512-256": { name: "SHA-512-256", hash: sha512_256, rank: 5 },
+  md5: { name: "MD5", hash: md5Hex, rank: 1 },
+  sha: { name: "SHA", hash: (input) => toHex(sha1(input)), rank: 2 },
+  "sha-512": { name: "SHA-512", hash: (input) => toHex(sha512(input)), rank: 3 },
+  "sha-256": { name: "SHA-256", hash: (input) => toHex(sha256(input)), rank: 4 },
+  "sha-512-256": { name: "SHA-512-256", hash: (input) => toHex(sha512_256(input)), rank: 5 },
 };
 
 /** An `algorithm` value resolved: its canonical name, hash, rank and whether it is a `-sess` form. */
@@ -68,18 +79,21 @@ export function resolveAlgorithm(value: string | undefined): ResolvedAlgorithm |
 }
 
 const encoder = new TextEncoder();
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+// Header-sized strings are encoded into one reused buffer: no allocation per hash.
+let scratch = new Uint8Array(1024);
 
-/** Lower-case hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  let text = "";
-  for (let index = 0; index < bytes.length; index++) text += HEX[bytes[index] as number];
-  return text;
+function utf8(data: string): Uint8Array {
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  if (data.length * 3 > scratch.length) {
+    if (data.length * 3 > 64 * 1024) return encoder.encode(data);
+    scratch = new Uint8Array(data.length * 3);
+  }
+  return scratch.subarray(0, encoder.encodeInto(data, scratch).written);
 }
 
 /** `H(data)` of RFC 7616 §3.4: the lower-case hex hash of the UTF-8 bytes of `data`. */
 export function hexHash(hash: HashFunction, data: string | Uint8Array): string {
-  return toHex(hash(typeof data === "string" ? encoder.encode(data) : data));
+  return hash(typeof data === "string" ? utf8(data) : data);
 }
 
 /** Everything the response hash depends on (RFC 7616 §3.4.1). */
@@ -122,19 +136,18 @@ export function computeHa1(
 
 /**
  * `KD(HA1, nonce:nc:cnonce:qop:HA2)` (RFC 7616 §3.4.1), or the RFC 2069 form
- * `KD(HA1, nonce:HA2)` without qop. `ha2Data` is A2: `method:uri` for the
- * response, `:uri` for rspauth (§3.5), with `:H(body)` appended for auth-int.
+ * `KD(HA1, nonce:HA2)` without qop. `ha2` is H(A2), A2 being `method:uri` for
+ * the response and `:uri` for rspauth (§3.5), with `:H(body)` for auth-int.
  */
 export function keyedDigest(
   hash: HashFunction,
   ha1: string,
   nonce: string,
-  ha2Data: string,
+  ha2: string,
   qop: string | undefined,
   nc: string,
   cnonce: string,
 ): string {
-  const ha2 = hexHash(hash, ha2Data);
   if (qop === undefined) return hexHash(hash, `${ha1}:${nonce}:${ha2}`);
   return hexHash(hash, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
 }
@@ -170,8 +183,8 @@ export function computeDigestResponse(input: DigestResponseInput): string {
   if (resolved === undefined) throw new TypeError(`unsupported Digest algorithm ${input.algorithm}`);
   const cnonce = input.cnonce ?? "";
   const ha1 = computeHa1(resolved, input.username, input.realm, input.password, input.nonce, cnonce);
-  const ha2Data = a2(resolved.hash, input.method, input.uri, input.qop, input.body);
-  return keyedDigest(resolved.hash, ha1, input.nonce, ha2Data, input.qop, input.nc ?? "", cnonce);
+  const ha2 = hexHash(resolved.hash, a2(resolved.hash, input.method, input.uri, input.qop, input.body));
+  return keyedDigest(resolved.hash, ha1, input.nonce, ha2, input.qop, input.nc ?? "", cnonce);
 }
 
 /** RFC 7616 §3.4.4: the userhash sent as `username` when the server offers `userhash=true`. */

@@ -41,6 +41,8 @@ function formatCount(count: number): string {
 }
 
 const MAX_COUNT = 0xffffffff;
+/** Distinct (method, target) pairs whose H(A2) a session remembers. */
+const HA2_CACHE_SIZE = 256;
 
 /**
  * A challenge being answered for one protection space: everything fixed per
@@ -63,6 +65,7 @@ export class DigestSession {
   #count = 0;
   #sessionCnonce: string | undefined;
   #prefix = "";
+  readonly #ha2Cache = new Map<string, string>();
 
   constructor(origin: string, target: string, challenge: DigestChallenge, identity: DigestIdentity) {
     this.origin = origin;
@@ -105,6 +108,18 @@ export class DigestSession {
     this.#prefix = `Digest ${this.#usernameField}, realm=${quote(challenge.realm)}, nonce=${quote(nonce)}, uri=`;
   }
 
+  /** H(method:uri), remembered: requests repeat the same targets, so the steady state costs one hash. */
+  #ha2(method: string, target: string): string {
+    const key = `${method} ${target}`;
+    let ha2 = this.#ha2Cache.get(key);
+    if (ha2 === undefined) {
+      if (this.#ha2Cache.size >= HA2_CACHE_SIZE) this.#ha2Cache.clear();
+      ha2 = hexHash(this.challenge.resolved.hash, `${method}:${target}`);
+      this.#ha2Cache.set(key, ha2);
+    }
+    return ha2;
+  }
+
   /**
    * The `Authorization` value for one request: `target` is the request-target
    * exactly as sent, `body` the exact body bytes (only read for auth-int).
@@ -114,8 +129,11 @@ export class DigestSession {
     const { hash } = challenge.resolved;
     const nc = formatCount(++this.#count);
     const cnonce = this.#sessionCnonce ?? (challenge.qop === undefined ? "" : newCnonce());
-    const ha2Data = a2(hash, method, target, challenge.qop, body);
-    const response = keyedDigest(hash, this.#ha1, this.#nonce, ha2Data, challenge.qop, nc, cnonce);
+    const ha2 =
+      challenge.qop === "auth-int"
+        ? hexHash(hash, a2(hash, method, target, "auth-int", body))
+        : this.#ha2(method, target);
+    const response = keyedDigest(hash, this.#ha1, this.#nonce, ha2, challenge.qop, nc, cnonce);
     let header = `${this.#prefix}${quote(target)}, response="${response}"`;
     if (challenge.qop !== undefined) header += `, qop=${challenge.qop}, nc=${nc}, cnonce="${cnonce}"`;
     header += this.#suffix;

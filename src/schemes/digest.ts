@@ -1,5 +1,6 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
+import { authorizationFor } from "../fast-path.js";
 import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
 import { type BodyBytes, fixedBody, NO_BODY, readBody, recordBody } from "./digest-body.js";
@@ -97,6 +98,20 @@ export class DigestAuth implements Auth {
     // Without a body and without rspauth to check, nothing needs an await: keep the flow synchronous.
     if (request.body === null && !this.#verifyServer) return this.#synchronousFlow(request, state, session);
     return this.#asynchronousFlow(request, state, session);
+  }
+
+  /**
+   * @internal The fast path (src/fast-path.ts): with a cached challenge for the
+   * URL's protection space, the next `Authorization` value, computed
+   * synchronously with the next `nc`. Undefined when a round trip or a body is
+   * needed first (nothing cached, auth-int, or `verifyServer`).
+   */
+  [authorizationFor](method: string, url: URL): string | undefined {
+    if (this.#verifyServer) return undefined;
+    const { origin, target } = splitUrl(url.href);
+    const session = this.#spaces.find(origin, target);
+    if (session === undefined || session.challenge.qop === "auth-int") return undefined;
+    return session.authorize(method, target, undefined).header;
   }
 
   *#synchronousFlow(request: Request, state: FlowState, cached: DigestSession | undefined): AuthFlow {
@@ -237,8 +252,8 @@ export class DigestAuth implements Auth {
     const { hash } = challenge.resolved;
     const responseBody =
       challenge.qop === "auth-int" ? new Uint8Array(await response.clone().arrayBuffer()) : undefined;
-    const ha2Data = a2(hash, "", attempt.uri, challenge.qop, responseBody);
-    const expected = keyedDigest(hash, attempt.ha1, attempt.nonce, ha2Data, challenge.qop, attempt.nc, attempt.cnonce);
+    const ha2 = hexHash(hash, a2(hash, "", attempt.uri, challenge.qop, responseBody));
+    const expected = keyedDigest(hash, attempt.ha1, attempt.nonce, ha2, challenge.qop, attempt.nc, attempt.cnonce);
     if (!constantTimeEqual(info.rspauth.toLowerCase(), expected)) {
       throw new AuthChallengeError(`${origin} failed mutual authentication: rspauth does not match (RFC 7616 §3.5)`);
     }

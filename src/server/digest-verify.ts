@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 
 /**
  * The test server's own Digest arithmetic, on node:crypto and written from
@@ -29,7 +29,7 @@ export function serverHash(algorithm: string, data: string | Uint8Array): string
   const base = algorithm.endsWith("-sess") ? algorithm.slice(0, -5) : algorithm;
   const name = NODE_HASHES[base];
   if (name === undefined) throw new Error(`unsupported algorithm ${algorithm}`);
-  return createHash(name).update(data).digest("hex");
+  return hash(name, data, "hex");
 }
 
 /** What the server knows when it checks (or produces) a digest. */
@@ -46,8 +46,22 @@ export interface DigestTerms {
   readonly cnonce: string;
 }
 
+// H(user:realm:password) by algorithm and credentials: the same few on every request.
+const baseHa1Cache = new Map<string, string>();
+
+function baseHa1(terms: DigestTerms): string {
+  const key = `${terms.algorithm}\u0000${terms.user}\u0000${terms.realm}\u0000${terms.password}`;
+  let value = baseHa1Cache.get(key);
+  if (value === undefined) {
+    if (baseHa1Cache.size >= 1_000) baseHa1Cache.clear();
+    value = serverHash(terms.algorithm, `${terms.user}:${terms.realm}:${terms.password}`);
+    baseHa1Cache.set(key, value);
+  }
+  return value;
+}
+
 function ha1Of(terms: DigestTerms): string {
-  const base = serverHash(terms.algorithm, `${terms.user}:${terms.realm}:${terms.password}`);
+  const base = baseHa1(terms);
   if (!terms.algorithm.endsWith("-sess")) return base;
   return serverHash(terms.algorithm, `${base}:${terms.nonce}:${terms.sessionCnonce}`);
 }

@@ -1,6 +1,7 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { type Challenge, parseChallenges } from "../headers/challenge.js";
+import { type NonceRecord, NonceTable, ReplayWindow } from "./digest-nonces.js";
 import {
   canonicalAlgorithm,
   type DigestTerms,
@@ -15,20 +16,8 @@ import { sendJson } from "./router.js";
 /** httpbin's realm, so the seed's examples see the same challenge. */
 export const DIGEST_REALM = "me@kennethreitz.com";
 
-/** Nonces remembered at once; the oldest is forgotten first (its next use gets stale=true). */
-const MAX_NONCES = 10_000;
-
-/** What the server remembers about a nonce it issued. */
-interface NonceRecord {
-  readonly algorithm: string;
-  readonly opaque: string;
-  /** Successful requests made with this nonce. */
-  uses: number;
-  /** Every nc accepted with this nonce: a repeat is a replay (RFC 7616 §3.4, §5.3). */
-  readonly counts: Set<number>;
-  /** -sess: the cnonce of the first accepted request, which fixes the session key (§3.4.2). */
-  sessionCnonce: string | undefined;
-}
+/** Nonces remembered at once, about; the least recently used are forgotten first (their next use gets stale=true). */
+const MAX_NONCES = 20_000;
 
 /** The route's settings, from its path and query. */
 interface DigestRoute {
@@ -88,14 +77,13 @@ function parseRoute(context: RouteContext): DigestRoute | string {
  * `nextnonce=0` sends none.
  */
 export function digestRoutes({ stats }: ServerContext): RouteFamily {
-  const nonces = new Map<string, NonceRecord>();
+  const nonces = new NonceTable(MAX_NONCES);
 
   /** A fresh nonce; a `nextnonce` keeps the opaque of the challenge it continues. */
-  function issue(algorithm: string, opaque = randomBytes(16).toString("hex")): { nonce: string; record: NonceRecord } {
-    const nonce = randomBytes(24).toString("base64");
-    const record: NonceRecord = { algorithm, opaque, uses: 0, counts: new Set(), sessionCnonce: undefined };
+  function issue(algorithm: string, opaque = randomText(16, "hex")): { nonce: string; record: NonceRecord } {
+    const nonce = randomText(24, "base64");
+    const record: NonceRecord = { algorithm, opaque, uses: 0, counts: new ReplayWindow(), sessionCnonce: undefined };
     nonces.set(nonce, record);
-    if (nonces.size > MAX_NONCES) nonces.delete(nonces.keys().next().value as string);
     return { nonce, record };
   }
 
@@ -136,6 +124,19 @@ export function digestRoutes({ stats }: ServerContext): RouteFamily {
   };
 }
 
+// Random bytes drawn from a pool: one system call per few hundred nonces.
+const pool = Buffer.alloc(24 * 512);
+let poolOffset = pool.length;
+
+function randomText(size: number, encoding: "hex" | "base64"): string {
+  if (poolOffset + size > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += size;
+  return pool.toString(encoding, poolOffset - size, poolOffset);
+}
+
 function credentialsOf(header: string | undefined): Challenge | undefined | "malformed" {
   if (header === undefined) return undefined;
   try {
@@ -147,7 +148,7 @@ function credentialsOf(header: string | undefined): Challenge | undefined | "mal
 }
 
 /** Checks the request's Authorization against RFC 7616 §3.4, field by field. */
-function verify(context: RouteContext, route: DigestRoute, nonces: Map<string, NonceRecord>): Verdict {
+function verify(context: RouteContext, route: DigestRoute, nonces: NonceTable): Verdict {
   const credentials = credentialsOf(context.request.headers.authorization);
   if (credentials === "malformed") return { kind: "bad-request", reason: "malformed Authorization header" };
   if (credentials === undefined) return { kind: "challenge", stale: false };
@@ -186,7 +187,7 @@ function verify(context: RouteContext, route: DigestRoute, nonces: Map<string, N
   if (record === undefined) return { kind: "challenge", stale: correct };
   if (!correct || record.algorithm !== algorithm || params.opaque !== record.opaque)
     return { kind: "challenge", stale: false };
-  if (qop !== undefined && record.counts.has(count)) return { kind: "challenge", stale: false };
+  if (qop !== undefined && record.counts.replayed(count)) return { kind: "challenge", stale: false };
   if (record.uses >= route.staleAfter) return { kind: "challenge", stale: true };
   record.uses += 1;
   if (qop !== undefined) record.counts.add(count);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { authorizationFor } from "../../src/fast-path.js";
 import { parseChallenges } from "../../src/headers/challenge.js";
 import { AuthChallengeError, ChallengeParseError, Client, withAuth } from "../../src/index.js";
 import { DigestAuth, type DigestAuthOptions } from "../../src/schemes/digest.js";
@@ -256,6 +257,20 @@ describe("DigestAuth against the test server", () => {
     const error = await send(`${server.url}/digest-auth/auth/user/passwd/MD5`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthChallengeError);
     expect((error as AuthChallengeError).offered).toEqual(["MD5"]);
+  });
+
+  it("offers the synchronous fast path once a challenge is cached", async () => {
+    const auth = new DigestAuth("user", "passwd");
+    const url = new URL(`${server.url}/digest-auth/auth/user/passwd?fast=1`);
+    expect(auth[authorizationFor]("GET", url)).toBeUndefined();
+    await expectOk(await digestFetch(auth)(url));
+    const first = auth[authorizationFor]("GET", url);
+    const second = auth[authorizationFor]("GET", url);
+    expect(parseChallenges(second ?? "")[0]?.params.nc).not.toBe(parseChallenges(first ?? "")[0]?.params.nc);
+    for (const header of [second, first]) {
+      await expectOk(await fetch(url, { headers: { authorization: header ?? "" } }));
+    }
+    expect(new DigestAuth("user", "passwd", { verifyServer: true })[authorizationFor]("GET", url)).toBeUndefined();
   });
 
   it("works through Client with a baseURL", async () => {
