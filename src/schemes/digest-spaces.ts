@@ -12,15 +12,22 @@ const MAX_ORIGINS = 256;
 export class ProtectionSpaces {
   readonly #byOrigin = new Map<string, DigestSession[]>();
 
-  /** The session to answer a request to `target` on `origin` preemptively, if any. */
+  /**
+   * The session to answer a request to `target` on `origin` preemptively, if
+   * any. A session whose nonce count is used up is skipped: the request then
+   * fetches a new challenge.
+   */
   find(origin: string, target: string): DigestSession | undefined {
     const sessions = this.#byOrigin.get(origin);
     if (sessions === undefined) return undefined;
-    if (sessions.length === 1) return matches(sessions[0] as DigestSession, target) ? sessions[0] : undefined;
+    if (sessions.length === 1) {
+      const only = sessions[0] as DigestSession;
+      return only.usable && matches(only, target) ? only : undefined;
+    }
     let best: DigestSession | undefined;
     let bestLength = -1;
     for (const session of sessions) {
-      const length = matchLength(session, target);
+      const length = session.usable ? matchLength(session, target) : -1;
       if (length > bestLength) {
         best = session;
         bestLength = length;

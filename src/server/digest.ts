@@ -147,6 +147,29 @@ function credentialsOf(header: string | undefined): Challenge | undefined | "mal
   }
 }
 
+/** The fields every Digest answer must carry, checked against the route (RFC 7616 §3.4). */
+interface Fields {
+  readonly algorithm: string;
+  readonly qop: string | undefined;
+  readonly count: number;
+  readonly cnonce: string;
+  readonly nonce: string;
+  readonly response: string;
+}
+
+function fieldsOf(params: Readonly<Record<string, string>>, route: DigestRoute): Fields | undefined {
+  const { nonce, response, qop, realm } = params;
+  const algorithm = canonicalAlgorithm(params.algorithm ?? "MD5");
+  const count = parseCount(params.nc);
+  const cnonce = params.cnonce ?? "";
+  const qopOffered = route.qops.length === 0 ? qop === undefined : qop !== undefined && route.qops.includes(qop);
+  if (realm !== DIGEST_REALM || nonce === undefined || response === undefined || !qopOffered) return undefined;
+  if (algorithm === undefined || !route.algorithms.includes(algorithm)) return undefined;
+  if (qop !== undefined && !(count >= 1 && cnonce !== "")) return undefined;
+  if (!usernameMatches(params, route.user, DIGEST_REALM, algorithm)) return undefined;
+  return { algorithm, qop, count, cnonce, nonce, response };
+}
+
 /** Checks the request's Authorization against RFC 7616 §3.4, field by field. */
 function verify(context: RouteContext, route: DigestRoute, nonces: NonceTable): Verdict {
   const credentials = credentialsOf(context.request.headers.authorization);
@@ -156,37 +179,21 @@ function verify(context: RouteContext, route: DigestRoute, nonces: NonceTable): 
   const uri = context.request.url ?? "";
   // §3.4.6: the uri must be the request-target itself, or the request is refused.
   if (params.uri !== uri) return { kind: "bad-request", reason: "uri does not match the request-target" };
-  const algorithm = canonicalAlgorithm(params.algorithm ?? "MD5");
-  const qop = params.qop;
-  const count = parseCount(params.nc);
-  const cnonce = params.cnonce ?? "";
-  const wellFormed =
-    params.realm === DIGEST_REALM &&
-    params.nonce !== undefined &&
-    params.response !== undefined &&
-    algorithm !== undefined &&
-    route.algorithms.includes(algorithm) &&
-    (route.qops.length === 0 ? qop === undefined : qop !== undefined && route.qops.includes(qop)) &&
-    (qop === undefined || (count >= 1 && cnonce !== "")) &&
-    usernameMatches(params, route.user, DIGEST_REALM, algorithm);
-  if (!wellFormed) return { kind: "challenge", stale: false };
-  const record = nonces.get(params.nonce as string);
-  const terms: DigestTerms = {
-    algorithm,
-    user: route.user,
-    realm: DIGEST_REALM,
-    password: route.password,
-    nonce: params.nonce as string,
-    sessionCnonce: record?.sessionCnonce ?? cnonce,
-    qop,
-    nc: params.nc ?? "",
-    cnonce,
-  };
+  const fields = fieldsOf(params, route);
+  if (fields === undefined) return { kind: "challenge", stale: false };
+  const { algorithm, qop, count, cnonce, nonce } = fields;
+  const record = nonces.get(nonce);
+  const { user, password } = route;
+  const sessionCnonce = record?.sessionCnonce ?? cnonce;
+  const nc = params.nc ?? "";
+  const terms: DigestTerms = { algorithm, user, realm: DIGEST_REALM, password, nonce, sessionCnonce, qop, nc, cnonce };
   const expected = serverDigest(terms, context.request.method ?? "GET", uri, context.body);
-  const correct = sameText((params.response as string).toLowerCase(), expected);
+  const correct = sameText(fields.response.toLowerCase(), expected);
+  // A nonce we forgot (reset, evicted) with a right digest: stale, so the client retries silently (§3.3).
   if (record === undefined) return { kind: "challenge", stale: correct };
-  if (!correct || record.algorithm !== algorithm || params.opaque !== record.opaque)
+  if (!correct || record.algorithm !== algorithm || params.opaque !== record.opaque) {
     return { kind: "challenge", stale: false };
+  }
   if (qop !== undefined && record.counts.replayed(count)) return { kind: "challenge", stale: false };
   if (record.uses >= route.staleAfter) return { kind: "challenge", stale: true };
   record.uses += 1;
