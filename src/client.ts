@@ -3,6 +3,7 @@ import { bodySource, type RequestBody } from "./body.js";
 import type { FetchLike } from "./flow.js";
 import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
+import { headersOf } from "./redact.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
 /**
@@ -103,7 +104,7 @@ export class Client {
   constructor(options: ClientOptions = {}) {
     this.#auth = toAuth(options.auth);
     this.#base = options.baseURL === undefined ? undefined : new URL(String(options.baseURL));
-    this.#headers = new Headers(options.headers);
+    this.#headers = headersOf(options.headers);
     this.#options = { ...DEFAULTS, ...definedOnly(options) } as typeof DEFAULTS;
     const transport = options.fetch ?? ((request: Request) => fetch(request));
     this.#policy = {
@@ -200,7 +201,7 @@ export class Client {
     const headers = new Headers(this.#headers);
     if (!clientCredentials) for (const name of this.#policy.sensitiveHeaders) headers.delete(name);
     if (options.headers !== undefined) {
-      for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
+      for (const [name, value] of headersOf(options.headers)) headers.set(name, value);
     }
     return headers;
   }

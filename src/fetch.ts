@@ -3,6 +3,7 @@ import { bodySource } from "./body.js";
 import type { FetchLike } from "./flow.js";
 import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
+import { headersOf } from "./redact.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
 /**
@@ -71,7 +72,7 @@ export function withAuth(fetchFunction: FetchLike, auth: AuthLike | null, option
   return async (input, init) => {
     const base = input instanceof Request ? input : undefined;
     const url = new URL(base?.url ?? String(input));
-    const headers = new Headers(init?.headers ?? base?.headers);
+    const headers = headersOf(init?.headers ?? base?.headers);
     const rawBody = init?.body !== undefined ? init.body : (base?.body ?? null);
     const redirect = init?.redirect ?? base?.redirect ?? "follow";
     const response = await send(

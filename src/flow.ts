@@ -1,5 +1,6 @@
 import type { Auth } from "./auth.js";
 import type { BodySource } from "./body.js";
+import { debug, debugEnabled, schemeName } from "./debug.js";
 import { AuthFlowError } from "./errors.js";
 
 /** A fetch-compatible function: what every transport looks like to the driver. */
@@ -47,6 +48,7 @@ export async function runAuthFlow(
       const next = await sendable(step.value, body);
       if (response !== undefined) await discard(response);
       response = await send(next);
+      if (debugEnabled()) debug(`${next.method} ${originOf(next.url)} → ${response.status} (${schemeName(auth)}, step ${sent + 1})`);
       step = await flow.next(response);
       if (step.done) {
         finished = true;

@@ -1,4 +1,5 @@
 import type { Auth } from "./auth.js";
+import { debug } from "./debug.js";
 import { AuthRejectedError } from "./errors.js";
 
 /**
@@ -114,6 +115,7 @@ export class RejectionGuard {
     state.realm = realmOf(response.headers.get("www-authenticate") ?? response.headers.get("proxy-authenticate") ?? "");
     if (state.failures >= this.#maxFailures) {
       state.blockedUntil = Date.now() + this.#cooldownMs;
+      debug(`rejection guard tripped for ${origin} after ${state.failures} failures; cooling down ${this.#cooldownMs} ms`);
       wakeAll(state); // each waiter now fails fast
     } else if (ticket) {
       state.waiters.shift()?.();

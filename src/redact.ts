@@ -1,3 +1,5 @@
+import { InvalidCredentialsError } from "./errors.js";
+
 /**
  * Secret hygiene for credential objects: `String()`, `JSON.stringify()` and
  * Node's `util.inspect()` show the public parts and `"[redacted]"` for secrets.
@@ -45,4 +47,41 @@ export function hasControlCharacter(value: string): boolean {
     if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
   }
   return false;
+}
+
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie2?|x-api-key|api-key|x-auth-token)$/i;
+
+/**
+ * `new Headers(init)`, with an error that names the bad header but never
+ * repeats its value: the platform's own TypeError quotes the value, which
+ * is a secret for `Authorization` (SECURITY-SCENARIOS PAR-07, V6). A value
+ * holding CR, LF or NUL in a credential header is InvalidCredentialsError.
+ * The happy path is one `new Headers` call, as before.
+ */
+export function headersOf(init: HeadersInit | undefined): Headers {
+  try {
+    return new Headers(init);
+  } catch {
+    const name = invalidHeaderName(init);
+    const what = name === undefined ? "a header" : `the ${name} header`;
+    const message = `${what} cannot be sent: its name or value holds a character HTTP does not allow (CR, LF, NUL or similar); the value is not shown`;
+    if (name !== undefined && CREDENTIAL_HEADER.test(name)) throw new InvalidCredentialsError(message);
+    throw new TypeError(message);
+  }
+}
+
+function invalidHeaderName(init: HeadersInit | undefined): string | undefined {
+  if (init === undefined || init instanceof Headers) return undefined;
+  const entries: Iterable<readonly unknown[]> = Symbol.iterator in Object(init)
+    ? (init as Iterable<readonly unknown[]>)
+    : Object.entries(init as Record<string, unknown>);
+  for (const entry of entries) {
+    const [name, value] = entry;
+    try {
+      new Headers([[String(name), String(value)]]);
+    } catch {
+      return /^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(String(name)) ? String(name) : undefined;
+    }
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@ import {
 } from "./errors.js";
 import { discard, type FetchLike, runAuthFlow } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
+import { debug, debugEnabled, schemeName } from "./debug.js";
 import { isInsecure } from "./origin.js";
 
 /** One logical request, before auth and redirects. */
@@ -113,6 +114,9 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
     } as RequestInit);
     const credentialed = auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders);
     const response = auth === null ? await policy.fetch(request) : await authenticated(auth, request, url.origin, body, policy);
+    if (debugEnabled()) {
+      debug(`${method} ${url.origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${credentials ? "" : ", credentials stripped"})`);
+    }
     const location = response.headers.get("location");
     if (!policy.followRedirects || !REDIRECT.has(response.status) || location === null) {
       if (!body.streaming) body.dispose();
@@ -165,6 +169,7 @@ async function authenticated(
     response = await runAuthFlow(auth, request, body, policy.fetch, policy);
   } catch (error) {
     guard.abandon(auth, origin, ticket);
+    if (debugEnabled()) debug(`${request.method} ${origin} failed: ${(error as Error)?.name ?? "error"} (${schemeName(auth)})`);
     throw error;
   }
   guard.record(auth, origin, response, ticket);

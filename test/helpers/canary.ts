@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
+import { appendFileSync } from "node:fs";
 
 /**
+ * When AUTHFLOW_CANARY_LOG names a file, every canary handed out is appended to it.
+ *
  * A canary secret, `CANARY-<uuid>`, derived from `scope` and `name`: the same
  * value on every run, so that a child process (secret-hygiene.test.ts) can
  * list the canaries a test file used and grep output for them.
@@ -16,6 +19,7 @@ export function canaries(scope: string) {
   return {
     get(name: string): string {
       const value = canary(scope, name);
+      if (!issued.has(value) && process.env.AUTHFLOW_CANARY_LOG) appendFileSync(process.env.AUTHFLOW_CANARY_LOG, `${value}\n`);
       issued.add(value);
       return value;
     },
