@@ -34,7 +34,7 @@ interface SpaceState {
   /** While not verified, one attempt at a time holds the slot (LOOP-02). */
   slotTaken: boolean;
   /** Attempts waiting for the slot. */
-  waiters: Array<() => void>;
+  waiters: Array<(pass: boolean) => void>;
 }
 
 // Keyed by the Auth object: the same credentials used from any client share one count.
@@ -82,20 +82,20 @@ export class RejectionGuard {
       state.slotTaken = true;
       return true;
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
       signal?.throwIfAborted();
       const onAbort = () => {
         const index = state.waiters.indexOf(wake);
         if (index >= 0) state.waiters.splice(index, 1);
         reject(signal?.reason);
       };
-      const wake = () => {
+      const wake = (pass: boolean) => {
         signal?.removeEventListener("abort", onAbort);
-        resolve();
+        resolve(pass);
       };
       state.waiters.push(wake);
       signal?.addEventListener("abort", onAbort, { once: true });
-    }).then(() => this.enter(auth, origin, signal));
+    }).then((pass) => (pass ? false : this.enter(auth, origin, signal)));
   }
 
   /** Records the final response to a request sent with `auth` to `origin`. */
@@ -118,16 +118,21 @@ export class RejectionGuard {
       debug(`rejection guard tripped for ${origin} after ${state.failures} failures; cooling down ${this.#cooldownMs} ms`);
       wakeAll(state); // each waiter now fails fast
     } else if (ticket) {
-      state.waiters.shift()?.();
+      state.waiters.shift()?.(false);
     }
   }
 
-  /** Gives the slot back after an attempt that ended without a response (network error, abort). */
+  /**
+   * Gives the slot back after an attempt that ended without a response
+   * (network error, timeout, token endpoint failure). The server rejected
+   * nothing, so the attempts that waited go ahead together rather than
+   * one by one: shared failures (a token endpoint down) stay coalesced.
+   */
   abandon(auth: Auth, origin: string, ticket: GuardTicket): void {
     if (!ticket) return;
     const state = this.#state(auth, origin);
     state.slotTaken = false;
-    state.waiters.shift()?.();
+    for (const wake of state.waiters.splice(0)) wake(true);
   }
 
   #state(auth: Auth, origin: string): SpaceState {
@@ -159,8 +164,7 @@ export class RejectionGuard {
 }
 
 function wakeAll(state: SpaceState): void {
-  const waiters = state.waiters.splice(0);
-  for (const wake of waiters) wake();
+  for (const wake of state.waiters.splice(0)) wake(false);
 }
 
 /** The first `realm="…"` of a challenge, by a plain scan (the full parser is not needed here). */
