@@ -33,6 +33,7 @@ export { parseTokenResponse } from "./oauth2/token-endpoint.js";
 export { BasicAuth } from "./schemes/basic.js";
 export type { TokenProvider } from "./schemes/bearer.js";
 export type { DigestAuthOptions } from "./schemes/digest.js";
+export type { DigestAlgorithm } from "./schemes/digest-hash.js";
 export { DigestAuth } from "./schemes/digest.js";
 export { BearerAuth } from "./schemes/bearer.js";
 export type { AuthFunction } from "./schemes/function.js";
