@@ -24,7 +24,7 @@ describe("chaos at an origin", () => {
     origin = await startRecorder((request, response) => {
       const id = Number(String(request.headers["x-request-id"]).split("-")[1]);
       if (id % 5 === 1) response.socket?.destroy(); // reset
-      else if (id % 5 === 2) setTimeout(() => response.end("late"), 2000); // slower than the timeout
+      else if (id % 5 === 2) setTimeout(() => { if (!response.destroyed) response.end("late"); }, 10_000).unref(); // slower than the timeout
       else if (id % 5 === 3) {
         response.writeHead(200, { "content-length": "1000" });
         response.write("only a part");
@@ -35,7 +35,7 @@ describe("chaos at an origin", () => {
   afterAll(() => origin.close());
 
   it("CHAOS: 50 concurrent requests, a fifth each reset, slow, truncated: each sent exactly once, clear outcomes", async () => {
-    const authedFetch = withAuth(fetch, new BasicAuth("u", PASSWORD), { timeout: 500 });
+    const authedFetch = withAuth(fetch, new BasicAuth("u", PASSWORD), { timeout: 1500 });
     // One success first: until credentials have worked once, the guard sends one attempt at a time (LOOP-02),
     // and a slow first attempt would hold the others back.
     expect((await authedFetch(`${origin.url}/x`, { headers: { "x-request-id": "req-0" } })).status).toBe(200);
