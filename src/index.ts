@@ -35,6 +35,7 @@ export type { TokenProvider } from "./schemes/bearer.js";
 export type { DigestAuthOptions } from "./schemes/digest.js";
 export type { DigestAlgorithm } from "./schemes/digest-hash.js";
 export { DigestAuth } from "./schemes/digest.js";
+export { NetrcAuth } from "./schemes/netrc.js";
 export { BearerAuth } from "./schemes/bearer.js";
 export type { AuthFunction } from "./schemes/function.js";
 export { FunctionAuth } from "./schemes/function.js";
