@@ -1,0 +1,179 @@
+import { readFile } from "node:fs/promises";
+import {
+  type Auth,
+  BasicAuth,
+  BearerAuth,
+  ClientCredentialsAuth,
+  DigestAuth,
+  type FetchLike,
+  MissingCredentialsError,
+  NetrcAuth,
+  type PrivateKeyInput,
+} from "../index.js";
+import type { CredentialOptions } from "./args-auth.js";
+import { UsageError } from "./usage.js";
+
+/** What resolving the credentials needs from the outside world. */
+export interface CredentialContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** True when a secret can be asked for on the terminal. */
+  readonly canPrompt: boolean;
+  /** Asks for a secret without echo. */
+  prompt(question: string): Promise<string>;
+  /** The transport for the token endpoint (the verbose log wraps it). */
+  readonly fetch: FetchLike;
+  readonly insecureAuth: boolean;
+}
+
+/** An `Auth` ready to use, the secrets it holds (kept out of everything printed), and warnings. */
+export interface ResolvedCredentials {
+  readonly auth: Auth | null;
+  readonly secrets: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** The environment variable `-a USER` reads the password from. */
+export const PASSWORD_VARIABLE = "AUTHFLOW_PASSWORD";
+
+const SEEN_BY_OTHERS = "where other users (ps) and your shell history can see it";
+
+/**
+ * Turns checked command-line credentials into an `Auth`: a password or
+ * secret left out comes from the environment or is asked for on the
+ * terminal; one given on the command line works but earns a warning.
+ *
+ * @throws UsageError when a secret is needed and cannot be asked for.
+ * @example
+ * ```ts
+ * const { auth, warnings } = await resolveCredentials({ type: "basic", username: "u", password: undefined }, context);
+ * ```
+ */
+export async function resolveCredentials(
+  options: CredentialOptions,
+  context: CredentialContext,
+): Promise<ResolvedCredentials> {
+  switch (options.type) {
+    case "none":
+      return { auth: null, secrets: [], warnings: [] };
+    case "netrc":
+      return { auth: new NetrcAuth(options.path), secrets: [], warnings: [] };
+    case "basic":
+    case "digest":
+      return userAndPassword(options, context);
+    case "bearer":
+      return bearer(options, context);
+    case "oauth2":
+      return clientCredentials(options, context);
+  }
+}
+
+async function userAndPassword(
+  options: Extract<CredentialOptions, { type: "basic" | "digest" }>,
+  context: CredentialContext,
+): Promise<ResolvedCredentials> {
+  const warnings =
+    options.password === undefined
+      ? []
+      : [
+          `the password was given on the command line (-a USER:PASS), ${SEEN_BY_OTHERS}; leave it out to be asked, or set ${PASSWORD_VARIABLE}`,
+        ];
+  const password =
+    options.password ??
+    nonEmpty(context.env[PASSWORD_VARIABLE]) ??
+    (await ask(
+      context,
+      `Password for ${options.username}: `,
+      `no password for ${options.username}: set ${PASSWORD_VARIABLE}, or run in a terminal to be asked`,
+    ));
+  const auth =
+    options.type === "digest" ? new DigestAuth(options.username, password) : new BasicAuth(options.username, password);
+  return { auth, secrets: [password], warnings };
+}
+
+async function bearer(
+  options: Extract<CredentialOptions, { type: "bearer" }>,
+  context: CredentialContext,
+): Promise<ResolvedCredentials> {
+  if (options.tokenEnv !== undefined) {
+    const value = context.env[options.tokenEnv];
+    // BearerAuth.fromEnv reads the variable at request time and names it when it is missing.
+    return { auth: BearerAuth.fromEnv(options.tokenEnv), secrets: value === undefined ? [] : [value], warnings: [] };
+  }
+  const warnings =
+    options.token === undefined
+      ? []
+      : [
+          `the bearer token was given on the command line, ${SEEN_BY_OTHERS}; use --token-env VAR, or leave it out to be asked`,
+        ];
+  const token =
+    options.token ??
+    (await ask(context, "Bearer token: ", "no bearer token: use --token-env VAR, or run in a terminal to be asked"));
+  return { auth: new BearerAuth(token), secrets: [token], warnings };
+}
+
+async function clientCredentials(
+  options: Extract<CredentialOptions, { type: "oauth2" }>,
+  context: CredentialContext,
+): Promise<ResolvedCredentials> {
+  const secret = options.clientAuth === "private_key_jwt" ? undefined : await clientSecret(options, context);
+  const privateKey = options.privateKeyFile === undefined ? undefined : await readPrivateKey(options.privateKeyFile);
+  const auth = new ClientCredentialsAuth({
+    clientId: options.clientId,
+    clientAuth: options.clientAuth,
+    fetch: context.fetch,
+    allowInsecureAuth: context.insecureAuth,
+    ...(options.tokenUrl === undefined ? {} : { tokenUrl: options.tokenUrl }),
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...(secret === undefined ? {} : { clientSecret: secret }),
+    ...(privateKey === undefined ? {} : { privateKey }),
+    ...(options.scope === undefined ? {} : { scope: options.scope }),
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+  });
+  return { auth, secrets: secret === undefined ? [] : [secret], warnings: [] };
+}
+
+async function clientSecret(
+  options: Extract<CredentialOptions, { type: "oauth2" }>,
+  context: CredentialContext,
+): Promise<string> {
+  const name = options.clientSecretEnv;
+  if (name === undefined) {
+    return ask(
+      context,
+      `Client secret for ${options.clientId}: `,
+      "no client secret: use --client-secret-env VAR, or run in a terminal to be asked",
+    );
+  }
+  const value = nonEmpty(context.env[name]);
+  if (value === undefined) {
+    throw new MissingCredentialsError(`environment variable ${name} (--client-secret-env) is not set or empty`);
+  }
+  return value;
+}
+
+/** A JWK (JSON) or a PKCS#8 PEM private key from a file. */
+async function readPrivateKey(path: string): Promise<PrivateKeyInput> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new MissingCredentialsError(
+      `cannot read --private-key ${path} (${(error as { code?: string }).code ?? "error"})`,
+    );
+  }
+  if (!text.trimStart().startsWith("{")) return text;
+  try {
+    return JSON.parse(text) as JsonWebKey;
+  } catch {
+    throw new MissingCredentialsError(`--private-key ${path} starts with '{' but is not a JSON Web Key`);
+  }
+}
+
+async function ask(context: CredentialContext, question: string, otherwise: string): Promise<string> {
+  if (!context.canPrompt) throw new UsageError(otherwise);
+  return context.prompt(question);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,101 @@
+/**
+ * The user pressed Ctrl-C (or Ctrl-D on an empty line) at a prompt.
+ *
+ * @example
+ * ```ts
+ * try { await promptSecret("Password: "); } catch (error) { if (error instanceof PromptCancelled) process.exit(130); }
+ * ```
+ */
+export class PromptCancelled extends Error {
+  override readonly name = "PromptCancelled";
+}
+
+/** The part of `process.stdin` a prompt needs (a TTY read stream). */
+export interface PromptInput {
+  readonly isTTY?: boolean;
+  readonly isRaw?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  setEncoding(encoding: "utf8"): unknown;
+  on(event: "data", listener: (chunk: string) => void): unknown;
+  off(event: "data", listener: (chunk: string) => void): unknown;
+  resume(): unknown;
+  pause(): unknown;
+}
+
+/** Where the question goes: stderr, so stdout keeps only the body. */
+export interface PromptOutput {
+  write(text: string): unknown;
+}
+
+/** True when a secret can be asked for: stdin is a terminal that can stop echoing. */
+export function canPrompt(input: PromptInput = process.stdin): boolean {
+  return input.isTTY === true && typeof input.setRawMode === "function";
+}
+
+/**
+ * Asks for a secret on the terminal without echoing it: the terminal is put
+ * in raw mode, so the typed characters are never shown (not even as `*`,
+ * which would give away the length). Backspace and Ctrl-U edit; Enter ends.
+ *
+ * @throws PromptCancelled on Ctrl-C, or Ctrl-D on an empty line.
+ * @example
+ * ```ts
+ * const password = await promptSecret("Password for alice: ");
+ * ```
+ */
+export function promptSecret(
+  question: string,
+  input: PromptInput = process.stdin,
+  output: PromptOutput = process.stderr,
+): Promise<string> {
+  if (!canPrompt(input)) return Promise.reject(new Error("cannot prompt: stdin is not a terminal"));
+  return new Promise((resolve, reject) => {
+    const wasRaw = input.isRaw === true;
+    let answer: string[] = [];
+    const finish = (error?: Error) => {
+      input.off("data", onData);
+      input.setRawMode?.(wasRaw);
+      input.pause();
+      output.write("\n");
+      if (error === undefined) resolve(answer.join(""));
+      else reject(error);
+    };
+    const onData = (chunk: string) => {
+      // Arrow and function keys send an escape sequence in one chunk: not part of a secret.
+      if (chunk.startsWith("\u001b")) return;
+      for (const character of chunk) {
+        const outcome = edit(answer, character);
+        if (outcome === "done") return finish();
+        if (outcome === "cancel") return finish(new PromptCancelled("cancelled at the prompt"));
+        answer = outcome;
+      }
+    };
+    // Echo off before the question shows: whatever is typed after seeing it stays hidden.
+    input.setRawMode?.(true);
+    output.write(question);
+    input.setEncoding("utf8");
+    input.on("data", onData);
+    input.resume();
+  });
+}
+
+/** One key press: the answer so far after it, or whether the prompt ends. */
+function edit(answer: string[], character: string): string[] | "done" | "cancel" {
+  switch (character) {
+    case "\r":
+    case "\n":
+      return "done";
+    case "\u0003": // Ctrl-C
+      return "cancel";
+    case "\u0004": // Ctrl-D: end of input, as a shell does
+      return answer.length === 0 ? "cancel" : "done";
+    case "\u007f": // Backspace (DEL), and Ctrl-H
+    case "\b":
+      return answer.slice(0, -1);
+    case "\u0015": // Ctrl-U: clear the line
+      return [];
+    default:
+      // Other control characters are not part of a secret.
+      return character < " " ? answer : [...answer, character];
+  }
+}
