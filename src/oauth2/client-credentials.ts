@@ -1,4 +1,5 @@
 import type { Auth, AuthFlow } from "../auth.js";
+import { authorizationFor } from "../fast-path.js";
 import { parseChallenges } from "../headers/challenge.js";
 import { REDACTED, redactable } from "../redact.js";
 import { MemoryTokenStore } from "../stores/memory.js";
@@ -76,6 +77,8 @@ export class ClientCredentialsAuth implements Auth {
     onRefreshError: ((error: Error) => void) | undefined;
   };
   #cache: Promise<TokenCache> | undefined;
+  /** The token the flow sent last, for the fast path. */
+  #sent: { readonly cache: TokenCache; readonly token: Token; readonly header: string } | undefined;
 
   constructor(options: ClientCredentialsOptions) {
     this.#options = resolveOptions(options);
@@ -116,14 +119,31 @@ export class ClientCredentialsAuth implements Auth {
   async *authFlow(request: Request): AuthFlow {
     const cache = await this.#tokenCache();
     const token = await cache.get({ signal: request.signal });
-    request.headers.set("authorization", `Bearer ${token.accessToken}`);
+    request.headers.set("authorization", this.#sending(cache, token));
     const response: Response = yield request;
     if (response.status !== 401 || !isInvalidTokenChallenge(response.headers)) return;
     // RFC 6750 §3.1: the token was revoked or expired early. Once: a second 401 is the caller's answer.
     const fresh = await cache.replace(token.accessToken, request.signal);
     if (fresh.accessToken === token.accessToken) return;
-    request.headers.set("authorization", `Bearer ${fresh.accessToken}`);
+    request.headers.set("authorization", this.#sending(cache, fresh));
     yield request;
+  }
+
+  /**
+   * @internal The fast path (src/fast-path.ts): the header of the token the
+   * flow sent last, while the cache calls it fresh. Undefined before the
+   * first request and once a refresh is due: the flow then runs (and refreshes).
+   */
+  [authorizationFor](): string | undefined {
+    const sent = this.#sent;
+    return sent !== undefined && sent.cache.fresh(sent.token) ? sent.header : undefined;
+  }
+
+  /** Remembers `token` for the fast path; returns its Authorization value. */
+  #sending(cache: TokenCache, token: Token): string {
+    const header = `Bearer ${token.accessToken}`;
+    this.#sent = { cache, token, header };
+    return header;
   }
 
   /** The cache, built once the token endpoint is known (after discovery, when `issuer` is set). */

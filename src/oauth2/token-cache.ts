@@ -110,6 +110,15 @@ export class TokenCache {
     return raceAbort(this.#refresh(rejected, true, false), signal);
   }
 
+  /**
+   * @internal The fast path (src/fast-path.ts): true while `token` may be
+   * sent without asking the store — not expired, not called invalid, and
+   * outside the refresh window (inside it the flow runs, and refreshes).
+   */
+  fresh(token: Token): boolean {
+    return this.#usable(token) && !this.#stale(token);
+  }
+
   #refresh(replacing: string | undefined, foreground: boolean, force: boolean): Promise<Token> {
     if (this.#run !== undefined) {
       // A foreground caller now waits on it: its backoff timers must keep the process alive.
