@@ -99,10 +99,7 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
     const attemptHeaders = credentials ? new Headers(headers) : stripped(headers, policy.sensitiveHeaders);
     const auth = credentials ? policy.auth : null;
     if ((auth !== null || carriesCredentials(attemptHeaders)) && isInsecure(url) && !policy.allowInsecureAuth) {
-      throw new InsecureTransportError(
-        `refusing to send credentials over plain HTTP to ${url.origin}: anyone on the network could read them. ` +
-          "Use https://, or set allowInsecureAuth: true if this network is trusted.",
-      );
+      throw insecureTransportError(url.origin);
     }
     const request = new Request(url, {
       method,
@@ -174,6 +171,14 @@ async function authenticated(
   }
   guard.record(auth, origin, response, ticket);
   return response;
+}
+
+/** The error for credentials that would go over plain HTTP to `origin` (shared with the undici interceptor). */
+export function insecureTransportError(origin: string): InsecureTransportError {
+  return new InsecureTransportError(
+    `refusing to send credentials over plain HTTP to ${origin}: anyone on the network could read them. ` +
+      "Use https://, or set allowInsecureAuth: true if this network is trusted.",
+  );
 }
 
 function hasBody(method: string, body: BodySource): boolean {

@@ -1,0 +1,212 @@
+/**
+ * What the bench measures: for each scheme, the bounds (undici.request and
+ * global fetch with the header set by hand), authflow's three front doors,
+ * and the peers that do the same work. Every operation reads the whole body
+ * and fails unless the server answered 200.
+ */
+import { Agent, type Dispatcher, request } from "undici";
+import { authInterceptor } from "../src/undici.js";
+import { fetchToken, HandDigest } from "./by-hand.js";
+import type { Operation } from "./measure.js";
+
+export type Scheme = "Basic" | "Bearer" | "Digest" | "OAuth 2.0";
+export type Role = "bound" | "authflow" | "peer";
+
+export interface Scenario {
+  readonly scheme: Scheme;
+  readonly name: string;
+  readonly role: Role;
+  readonly operation: Operation;
+}
+
+export const UNDICI = "undici.request (by hand)";
+export const FETCH = "fetch (by hand)";
+export const CLIENT = "authflow Client";
+export const WITH_AUTH = "authflow withAuth(fetch)";
+export const INTERCEPTOR = "authflow/undici interceptor";
+/** The bound each authflow front door wraps. */
+export const BOUND_OF: Record<string, string> = { [INTERCEPTOR]: UNDICI, [CLIENT]: FETCH, [WITH_AUTH]: FETCH };
+
+const USER = "bench";
+const PASSWORD = "secret";
+const TOKEN = "bench-token-0123456789";
+const CLIENT_ID = "basic-client";
+const CLIENT_SECRET = "basic-secret";
+const PATHS: Record<Scheme, string> = {
+  Basic: `/basic-auth/${USER}/${PASSWORD}`,
+  Bearer: "/bearer",
+  Digest: `/digest-auth/auth/${USER}/${PASSWORD}`,
+  "OAuth 2.0": "/oauth/protected",
+};
+
+type Constructor = new (...parameters: never[]) => object;
+/** `authflow`'s public exports as found at run time (Digest and OAuth may not be there yet). */
+export type Core = Record<string, unknown>;
+
+const agents: Agent[] = [];
+
+function accept(status: number): void {
+  if (status !== 200) throw new Error(`the server answered ${status}`);
+}
+
+function viaUndici(dispatcher: Dispatcher, url: string, header?: ByHand): Operation {
+  const send = async (retry: boolean): Promise<void> => {
+    const options = header === undefined ? { dispatcher } : { dispatcher, headers: { authorization: header.next() } };
+    const { statusCode, headers, body } = await request(url, options);
+    await body.text();
+    if (statusCode === 401 && retry && header?.renew !== undefined) {
+      header.renew(String(headers["www-authenticate"]));
+      return send(false);
+    }
+    accept(statusCode);
+  };
+  return () => send(true);
+}
+
+function viaFetch(send: (url: string) => Promise<Response>, url: string, header?: ByHand): Operation {
+  const attempt = async (retry: boolean): Promise<void> => {
+    const response = await send(url);
+    await response.text();
+    if (response.status === 401 && retry && header?.renew !== undefined) {
+      header.renew(response.headers.get("www-authenticate") ?? "");
+      return attempt(false);
+    }
+    accept(response.status);
+  };
+  return () => attempt(true);
+}
+
+function agent(...interceptors: Dispatcher.DispatcherComposeInterceptor[]): Dispatcher {
+  const created = new Agent();
+  agents.push(created);
+  return interceptors.length === 0 ? created : created.compose(...interceptors);
+}
+
+export async function closeAgents(): Promise<void> {
+  await Promise.all(agents.map((created) => created.close()));
+}
+
+/** The schemes present in `core`, each with a factory for a fresh Auth. */
+export function availableSchemes(core: Core, serverUrl: string): Map<Scheme, () => object> {
+  const make =
+    (name: string, ...parameters: unknown[]) =>
+    () =>
+      new (core[name] as Constructor)(...(parameters as never[]));
+  const schemes = new Map<Scheme, () => object>([
+    ["Basic", make("BasicAuth", USER, PASSWORD)],
+    ["Bearer", make("BearerAuth", TOKEN)],
+  ]);
+  if (typeof core.DigestAuth === "function") schemes.set("Digest", make("DigestAuth", USER, PASSWORD));
+  if (typeof core.ClientCredentialsAuth === "function") {
+    const options = { tokenUrl: `${serverUrl}/oauth/token`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+    schemes.set("OAuth 2.0", make("ClientCredentialsAuth", options));
+  }
+  return schemes;
+}
+
+/** The header a program sets by hand, per request; Digest also takes a new challenge when its nonce went stale. */
+interface ByHand {
+  next(): string;
+  renew?(challenge: string): void;
+}
+
+async function byHand(scheme: Scheme, serverUrl: string): Promise<ByHand> {
+  if (scheme === "Basic") {
+    const header = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
+    return { next: () => header };
+  }
+  if (scheme === "Bearer") return { next: () => `Bearer ${TOKEN}` };
+  if (scheme === "Digest") {
+    const digest = await HandDigest.prime(`${serverUrl}${PATHS.Digest}`, USER, PASSWORD);
+    return { next: () => digest.header("GET", PATHS.Digest), renew: (challenge) => digest.renew(challenge) };
+  }
+  const header = `Bearer ${await fetchToken(serverUrl, CLIENT_ID, CLIENT_SECRET)}`;
+  return { next: () => header };
+}
+
+type WithAuth = (fetchFunction: (request: Request) => Promise<Response>, auth: object) => typeof fetch;
+type ClientClass = new (options: object) => { get(url: string): Promise<Response> };
+
+async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, auth: () => object): Promise<Scenario[]> {
+  const url = `${serverUrl}${PATHS[scheme]}`;
+  const undiciHeader = await byHand(scheme, serverUrl);
+  const fetchHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;
+  const client = new (core.Client as ClientClass)({ baseURL: serverUrl, auth: auth() });
+  const authedFetch = (core.withAuth as WithAuth)((input) => fetch(input), auth());
+  const rows: Scenario[] = [
+    { scheme, name: UNDICI, role: "bound", operation: viaUndici(agent(), url, undiciHeader) },
+    {
+      scheme,
+      name: FETCH,
+      role: "bound",
+      operation: viaFetch(
+        (target) => fetch(target, { headers: { authorization: fetchHeader.next() } }),
+        url,
+        fetchHeader,
+      ),
+    },
+    { scheme, name: CLIENT, role: "authflow", operation: viaFetch(() => client.get(PATHS[scheme]), url) },
+    { scheme, name: WITH_AUTH, role: "authflow", operation: viaFetch(authedFetch, url) },
+    {
+      scheme,
+      name: INTERCEPTOR,
+      role: "authflow",
+      operation: viaUndici(agent(authInterceptor(auth() as Parameters<typeof authInterceptor>[0])), url),
+    },
+  ];
+  return [...rows, ...(await peers(scheme, serverUrl, url))];
+}
+
+/** The peers on the same work, where they do it. */
+async function peers(scheme: Scheme, serverUrl: string, url: string): Promise<Scenario[]> {
+  const rows: Scenario[] = [];
+  const peer = (name: string, operation: Operation) => rows.push({ scheme, name, role: "peer", operation });
+  if (scheme === "Basic" || scheme === "Bearer") {
+    const { default: axios } = await import("axios");
+    const { default: got } = await import("got");
+    const basic = scheme === "Basic";
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const viaAxios = axios.create({
+      responseType: "text",
+      ...(basic ? { auth: { username: USER, password: PASSWORD } } : { headers: bearer }),
+    });
+    peer("axios", async () => accept((await viaAxios.get(url)).status));
+    const viaGot = got.extend({
+      retry: { limit: 0 },
+      ...(basic ? { username: USER, password: PASSWORD } : { headers: bearer }),
+    });
+    peer("got", async () => accept((await viaGot.get(url)).statusCode));
+  } else if (scheme === "Digest") {
+    const { default: DigestClient } = await import("digest-fetch");
+    const digest = new DigestClient(USER, PASSWORD);
+    peer(
+      "digest-fetch",
+      viaFetch((target) => digest.fetch(target), url),
+    );
+  } else {
+    const { OAuth2Client, OAuth2Fetch } = await import("@badgateway/oauth2-client");
+    const client = new OAuth2Client({
+      server: serverUrl,
+      tokenEndpoint: "/oauth/token",
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      authenticationMethod: "client_secret_basic",
+    });
+    const wrapper = new OAuth2Fetch({ client, getNewToken: () => client.clientCredentials(), scheduleRefresh: false });
+    peer(
+      "@badgateway/oauth2-client",
+      viaFetch((target) => wrapper.fetch(target), url),
+    );
+  }
+  return rows;
+}
+
+/** Every scenario of every available scheme, each run once (Digest challenges and tokens get cached). */
+export async function buildScenarios(core: Core, serverUrl: string): Promise<Scenario[]> {
+  const scenarios: Scenario[] = [];
+  for (const [scheme, auth] of availableSchemes(core, serverUrl)) {
+    scenarios.push(...(await schemeScenarios(core, serverUrl, scheme, auth)));
+  }
+  for (const scenario of scenarios) await scenario.operation();
+  return scenarios;
+}
