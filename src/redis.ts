@@ -1,0 +1,17 @@
+/**
+ * `authflow/redis`: the fleet-wide token cache. Node only; needs the optional
+ * peer dependency `ioredis` (5.x).
+ *
+ * @example
+ * ```ts
+ * import { RedisTokenStore } from "authflow/redis";
+ * const store = new RedisTokenStore({ url: "redis://127.0.0.1:6379" });
+ * ```
+ */
+export type {
+  EncryptionKeyInput,
+  RedisTokenStoreOptions,
+  RedisTokenStoreWarning,
+  RedisTokenStoreWarningCode,
+} from "./stores/redis.js";
+export { RedisTokenStore } from "./stores/redis.js";

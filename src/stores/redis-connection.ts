@@ -1,0 +1,216 @@
+import { createRequire } from "node:module";
+import type { Redis, RedisOptions } from "ioredis";
+
+/**
+ * How a {@link RedisConnection} is made and how long it may take.
+ *
+ * @example
+ * ```ts
+ * const settings: ConnectionSettings = { url: "redis://127.0.0.1:6379", connectTimeoutMs: 1000, commandTimeoutMs: 500, onAvailability };
+ * ```
+ */
+export interface ConnectionSettings {
+  readonly client?: Redis | undefined;
+  readonly url?: string | undefined;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  /** Told when Redis stops answering (with why) and when it answers again. */
+  readonly onAvailability: (available: boolean, cause?: Error) => void;
+}
+
+/** Longest pause between reconnection attempts, so sharing resumes soon after Redis is back. */
+const MAX_RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * The Redis connections of one store — commands, and a subscriber for lock
+ * releases — tuned to fail fast: a command is never queued while Redis is
+ * away, nor retried, nor allowed to run past `commandTimeoutMs`, so a down
+ * Redis costs a request nothing but the fallback.
+ *
+ * @example
+ * ```ts
+ * const connection = new RedisConnection({ url, connectTimeoutMs: 1000, commandTimeoutMs: 500, onAvailability });
+ * const value = await connection.call((client) => client.get("k")); // throws when Redis is away
+ * ```
+ */
+export class RedisConnection {
+  readonly #client: Redis;
+  /** Whether the store made the client (and so closes it). */
+  readonly #owned: boolean;
+  readonly #settings: ConnectionSettings;
+  /** Settles once the first connection attempt has succeeded, failed or timed out; undefined after. */
+  #firstAttempt: Promise<void> | undefined;
+  #available: boolean | undefined;
+  #subscriber: Redis | undefined;
+  #firstSubscription: Promise<void> | undefined;
+  #subscribed = false;
+  #closed = false;
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  constructor(settings: ConnectionSettings) {
+    this.#settings = settings;
+    if ((settings.client === undefined) === (settings.url === undefined)) {
+      throw new TypeError("RedisTokenStore needs exactly one of client or url");
+    }
+    this.#owned = settings.client === undefined;
+    this.#client = settings.client ?? new (loadRedis())(settings.url as string, fastFailOptions(settings));
+    // Errors reach the store through failed commands; without a listener ioredis prints each one.
+    if (this.#owned) this.#client.on("error", ignore);
+    if (this.#client.status === "wait") this.#client.connect().catch(ignore);
+    if (this.#client.status !== "ready") this.#firstAttempt = this.#awaitFirstAttempt();
+  }
+
+  /** Whether the last command was answered. */
+  get available(): boolean {
+    return this.#available === true;
+  }
+
+  /** Runs `operation` on the client; throws, without waiting, when Redis is not connected. */
+  async call<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.#firstAttempt !== undefined) await this.#firstAttempt;
+    try {
+      if (this.#client.status !== "ready") throw new Error(`Redis is not connected (${this.#client.status})`);
+      const result = await withTimeout(operation(this.#client), this.#settings.commandTimeoutMs, "Redis command");
+      this.#markAvailable(true);
+      return result;
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.#markAvailable(false, cause);
+      throw cause;
+    }
+  }
+
+  /**
+   * Subscribes to `channel` (once per connection) and says whether release
+   * notices now arrive; when they do not, waiters poll.
+   */
+  async listen(channel: string): Promise<boolean> {
+    if (this.#subscriber === undefined) this.#firstSubscription = this.#startSubscriber(channel);
+    await this.#firstSubscription;
+    return this.#subscribed && this.#subscriber?.status === "ready";
+  }
+
+  /** Calls `wake` when a message `name` arrives on the channel; returns the function that stops it. */
+  onMessage(name: string, wake: () => void): () => void {
+    let waiters = this.#waiters.get(name);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.#waiters.set(name, waiters);
+    }
+    waiters.add(wake);
+    return () => {
+      waiters.delete(wake);
+      if (waiters.size === 0 && this.#waiters.get(name) === waiters) this.#waiters.delete(name);
+    };
+  }
+
+  /** Closes the subscriber, and the client when the store made it; a client passed in stays open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#subscriber?.disconnect();
+    if (!this.#owned) return;
+    if (this.#client.status !== "ready") return this.#client.disconnect();
+    await withTimeout(this.#client.quit(), this.#settings.commandTimeoutMs, "Redis QUIT").catch(() =>
+      this.#client.disconnect(),
+    );
+  }
+
+  #markAvailable(available: boolean, cause?: Error): void {
+    const previous = this.#available;
+    this.#available = available;
+    // A store used after close() falls back quietly: the caller knows why.
+    if (this.#closed) return;
+    // Told once per change; a store that was fine from the start has nothing to announce.
+    if (available ? previous === false : previous !== false) this.#settings.onAvailability(available, cause);
+  }
+
+  /** The first command waits for the first connection attempt, so a store made at start-up is shared at once. */
+  #awaitFirstAttempt(): Promise<void> {
+    const client = this.#client;
+    return new Promise<void>((resolve) => {
+      const settle = () => {
+        clearTimeout(timer);
+        for (const event of ["ready", "error", "end"]) client.off(event, settle);
+        this.#firstAttempt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(settle, this.#settings.connectTimeoutMs);
+      timer.unref();
+      for (const event of ["ready", "error", "end"]) client.once(event, settle);
+    });
+  }
+
+  #startSubscriber(channel: string): Promise<void> {
+    const subscriber = this.#client.duplicate();
+    this.#subscriber = subscriber;
+    subscriber.on("error", ignore);
+    subscriber.on("message", (_channel: string, name: string) => this.#wake(name));
+    subscriber.on("close", () => {
+      this.#subscribed = false;
+    });
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#settings.connectTimeoutMs);
+      timer.unref();
+      // On every (re)connection: ioredis resubscribes by itself only to channels it saw succeed.
+      subscriber.on("ready", () => {
+        subscriber.subscribe(channel).then(() => {
+          this.#subscribed = true;
+          clearTimeout(timer);
+          resolve();
+        }, ignore);
+      });
+    });
+  }
+
+  #wake(name: string): void {
+    for (const wake of this.#waiters.get(name) ?? []) wake();
+  }
+}
+
+/**
+ * The ioredis client class, loaded when a store makes its own client — so
+ * `authflow/redis` imports without the optional peer dependency, and a store
+ * given a `client` never loads it.
+ */
+function loadRedis(): typeof Redis {
+  try {
+    const loaded = createRequire(import.meta.url)("ioredis") as { Redis?: typeof Redis; default?: typeof Redis };
+    const clientClass = loaded.Redis ?? loaded.default;
+    if (typeof clientClass === "function") return clientClass;
+  } catch (error) {
+    throw new Error("RedisTokenStore({ url }) needs ioredis 5: npm install ioredis", { cause: error });
+  }
+  throw new Error("RedisTokenStore({ url }) needs ioredis 5 (this version exports no Redis class)");
+}
+
+/** ioredis options for a client the store makes from a URL. */
+function fastFailOptions(settings: ConnectionSettings): RedisOptions {
+  return {
+    connectTimeout: settings.connectTimeoutMs,
+    commandTimeout: settings.commandTimeoutMs,
+    // While Redis is away, fail at once (the store falls back) instead of queueing or retrying.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempts: number) => Math.min(attempts * 100, MAX_RECONNECT_DELAY_MS),
+  };
+}
+
+/**
+ * `promise`, or a rejection once `ms` have passed.
+ *
+ * @example
+ * ```ts
+ * await withTimeout(client.get("k"), 500, "Redis GET");
+ * ```
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  // A late answer or failure after the timeout is of no interest to anyone.
+  promise.catch(ignore);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function ignore(): void {}

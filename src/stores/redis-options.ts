@@ -1,0 +1,149 @@
+import type { Redis } from "ioredis";
+import type { EncryptionKeyInput } from "./redis-crypto.js";
+
+/**
+ * What a {@link RedisTokenStoreWarning} is about:
+ * - `"redis-unavailable"`: Redis stopped answering; tokens and the refresh lock
+ *   are kept in this process until it is back (requests go on working);
+ * - `"redis-recovered"`: Redis answers again; tokens and refreshes are shared again;
+ * - `"undecryptable"`: a stored token was sealed under another key (or plain
+ *   while a key is set); it counts as a miss and is replaced;
+ * - `"lock-lost"`: a refresh ran past its lock's TTL and the lock went to another holder;
+ * - `"lock-wait-exceeded"`: a refresh waited `lockWaitTimeoutMs` for the lock and ran without it.
+ *
+ * @example
+ * ```ts
+ * const code: RedisTokenStoreWarningCode = "redis-unavailable";
+ * ```
+ */
+export type RedisTokenStoreWarningCode =
+  | "redis-unavailable"
+  | "redis-recovered"
+  | "undecryptable"
+  | "lock-lost"
+  | "lock-wait-exceeded";
+
+/**
+ * A notice from {@link RedisTokenStore}: something degraded (or recovered),
+ * never a failed request. Messages hold no token, key or password.
+ *
+ * @example
+ * ```ts
+ * const onWarning = (warning: RedisTokenStoreWarning) => log.warn(warning.code, warning.message);
+ * ```
+ */
+export interface RedisTokenStoreWarning {
+  readonly code: RedisTokenStoreWarningCode;
+  readonly message: string;
+  /** The Redis client's error, when there was one. */
+  readonly cause?: Error;
+}
+
+/**
+ * Options of {@link RedisTokenStore}. Give either `client` or `url`.
+ *
+ * @example
+ * ```ts
+ * const options: RedisTokenStoreOptions = {
+ *   url: "redis://cache.internal:6379",
+ *   prefix: "orders-api:",
+ *   encryptionKey: process.env.AUTHFLOW_TOKEN_KEY, // openssl rand -base64 32
+ *   onWarning: (warning) => log.warn(warning.message),
+ * };
+ * ```
+ */
+export interface RedisTokenStoreOptions {
+  /**
+   * An ioredis client to use; it stays yours (`close()` leaves it open). Give
+   * it `enableOfflineQueue: false` so commands fail fast while Redis is away —
+   * the store also caps each command at `commandTimeoutMs`.
+   * @example new Redis({ host: "cache.internal", enableOfflineQueue: false })
+   */
+  client?: Redis;
+  /** A Redis URL; the store makes (and closes) a client tuned to fail fast. @example "redis://:password@cache.internal:6379/0" */
+  url?: string;
+  /** Put before every key and channel name (default `"authflow:"`). @example "orders-api:" */
+  prefix?: string;
+  /**
+   * Encrypt tokens at rest with AES-256-GCM: 32 bytes, a 64-character hex or a
+   * base64 string of 32 bytes, or an AES-GCM CryptoKey. Every process of the
+   * fleet needs the same key; a token sealed under another key is a miss.
+   * @example process.env.AUTHFLOW_TOKEN_KEY
+   */
+  encryptionKey?: EncryptionKeyInput;
+  /** How long the refresh lock outlives a holder that died, in ms (default 10 000); a live holder keeps extending it. @example 5_000 */
+  lockTtlMs?: number;
+  /** Longest wait for the refresh lock before running without it, in ms (default 30 000). @example 10_000 */
+  lockWaitTimeoutMs?: number;
+  /** Longest wait for the first connection before falling back, in ms (default 1 000). @example 2_000 */
+  connectTimeoutMs?: number;
+  /** Longest wait for any one command before falling back, in ms (default 500). @example 200 */
+  commandTimeoutMs?: number;
+  /**
+   * Told when the store degrades or recovers (see {@link RedisTokenStoreWarningCode}).
+   * Default: `process.emitWarning` for everything but `"redis-recovered"`.
+   * Errors it throws are ignored.
+   * @example (warning) => metrics.increment(`authflow.redis.${warning.code}`)
+   */
+  onWarning?: (warning: RedisTokenStoreWarning) => void;
+}
+
+/**
+ * The options with defaults merged in, checked.
+ *
+ * @example
+ * ```ts
+ * resolveRedisOptions({ url }).prefix; // "authflow:"
+ * ```
+ */
+export interface ResolvedRedisOptions {
+  readonly prefix: string;
+  readonly lockTtlMs: number;
+  readonly lockWaitTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly warn: (warning: RedisTokenStoreWarning) => void;
+}
+
+/**
+ * Validates `options` and merges in the defaults, in one place. Throws
+ * TypeError for a configuration that cannot work.
+ *
+ * @example
+ * ```ts
+ * resolveRedisOptions({ url, lockTtlMs: 2_000 }).lockTtlMs; // 2000
+ * ```
+ */
+export function resolveRedisOptions(options: RedisTokenStoreOptions): ResolvedRedisOptions {
+  if (typeof options !== "object" || options === null) throw new TypeError("RedisTokenStore needs an options object");
+  const prefix = options.prefix ?? "authflow:";
+  if (typeof prefix !== "string") throw new TypeError("prefix must be a string");
+  const onWarning = options.onWarning ?? defaultWarning;
+  return {
+    prefix,
+    lockTtlMs: positive(options.lockTtlMs, 10_000, "lockTtlMs"),
+    lockWaitTimeoutMs: positive(options.lockWaitTimeoutMs, 30_000, "lockWaitTimeoutMs"),
+    connectTimeoutMs: positive(options.connectTimeoutMs, 1_000, "connectTimeoutMs"),
+    commandTimeoutMs: positive(options.commandTimeoutMs, 500, "commandTimeoutMs"),
+    warn: (warning) => {
+      try {
+        onWarning(warning);
+      } catch {
+        // A logging hook must not break authentication.
+      }
+    },
+  };
+}
+
+function defaultWarning(warning: RedisTokenStoreWarning): void {
+  if (warning.code === "redis-recovered") return;
+  process.emitWarning(warning.message, { type: "AuthflowRedisWarning", code: warning.code });
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${name} must be a finite number > 0`);
+  }
+  return Math.ceil(value);
+}

@@ -1,0 +1,190 @@
+import { createHash } from "node:crypto";
+import { redactable } from "../redact.js";
+import { MemoryTokenStore } from "./memory.js";
+import { type DecodeFailure, TokenCodec } from "./redis-codec.js";
+import { RedisConnection } from "./redis-connection.js";
+import { importEncryptionKey, keyMaterial } from "./redis-crypto.js";
+import { RedisLock } from "./redis-lock.js";
+import type { RedisTokenStoreOptions, ResolvedRedisOptions } from "./redis-options.js";
+import { resolveRedisOptions } from "./redis-options.js";
+import type { Token, TokenStore } from "./store.js";
+
+export type { EncryptionKeyInput } from "./redis-crypto.js";
+export type { RedisTokenStoreOptions, RedisTokenStoreWarning, RedisTokenStoreWarningCode } from "./redis-options.js";
+
+/** The value and remaining milliseconds of a key in one round trip (PTTL -2: gone, -1: no expiry). */
+const READ = "return { redis.call('get', KEYS[1]), redis.call('pttl', KEYS[1]) }";
+/** Longest TTL handed to Redis, so a token with no `expires_in` still lapses some day. */
+const MAX_TTL_MS = 365 * 24 * 3600 * 1000;
+
+/**
+ * A {@link TokenStore} on Redis, for a fleet: every process that uses the same
+ * Redis and `prefix` shares one token per configuration, and one refresh at a
+ * time (`withLock`: SET NX PX with a unique value, extended while its holder
+ * runs, released only by its holder, waiters woken by pub/sub; a holder that
+ * dies leaves a lock that lapses after `lockTtlMs`).
+ *
+ * - Tokens are kept with a TTL equal to their remaining lifetime, under
+ *   `prefix + "token:" + sha256(key)` — no client id or scope in key names.
+ * - `encryptionKey` seals each token with AES-256-GCM (random 96-bit IV, the
+ *   key name as additional data), so a Redis dump holds nothing usable.
+ * - Redis away: the store answers from a copy in this process and serialises
+ *   refreshes in this process only, and says so through `onWarning`; when
+ *   Redis is back, sharing resumes. A request never fails because the cache
+ *   is down, and never waits for it longer than `commandTimeoutMs`.
+ *
+ * Call `close()` at shutdown: an open Redis connection keeps Node running.
+ *
+ * @example
+ * ```ts
+ * import { ClientCredentialsAuth, withAuth } from "authflow";
+ * import { RedisTokenStore } from "authflow/redis";
+ *
+ * const store = new RedisTokenStore({
+ *   url: process.env.REDIS_URL,
+ *   encryptionKey: process.env.AUTHFLOW_TOKEN_KEY,
+ *   onWarning: (warning) => console.warn(warning.code, warning.message),
+ * });
+ * const auth = new ClientCredentialsAuth({ tokenUrl, clientId, clientSecret, store });
+ * const api = withAuth(fetch, auth);
+ * // … at shutdown:
+ * await store.close();
+ * ```
+ */
+export class RedisTokenStore implements TokenStore {
+  /** The prefix of every key and channel name this store uses. */
+  readonly prefix: string;
+
+  readonly #options: ResolvedRedisOptions;
+  readonly #connection: RedisConnection;
+  readonly #lock: RedisLock;
+  readonly #codec: TokenCodec;
+  /** This process's copy of what it read and wrote, and its lock: what serves while Redis is away. */
+  readonly #local = new MemoryTokenStore();
+  #undecryptableReported = false;
+
+  constructor(options: RedisTokenStoreOptions) {
+    this.#options = resolveRedisOptions(options);
+    this.prefix = this.#options.prefix;
+    const { warn } = this.#options;
+    // Checked before connecting: a bad key is a configuration error, not a runtime one.
+    const material = options.encryptionKey === undefined ? undefined : keyMaterial(options.encryptionKey);
+    this.#codec = new TokenCodec(material === undefined ? undefined : importEncryptionKey(material));
+    this.#connection = new RedisConnection({
+      client: options.client,
+      url: options.url,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      commandTimeoutMs: this.#options.commandTimeoutMs,
+      onAvailability: (available, cause) =>
+        available
+          ? warn({ code: "redis-recovered", message: "Redis answers again: tokens and refreshes are shared again" })
+          : warn({
+              code: "redis-unavailable",
+              message: `Redis did not answer (${cause?.message ?? "unknown error"}): tokens and refreshes stay in this process until it is back`,
+              ...(cause === undefined ? {} : { cause }),
+            }),
+    });
+    this.#lock = new RedisLock(this.#connection, {
+      channel: `${this.prefix}unlock`,
+      ttlMs: this.#options.lockTtlMs,
+      waitTimeoutMs: this.#options.lockWaitTimeoutMs,
+      warn,
+    });
+  }
+
+  /** True while Redis answers (the last command succeeded): tokens and refreshes are shared. */
+  get shared(): boolean {
+    return this.#connection.available;
+  }
+
+  /** True when tokens are encrypted at rest. */
+  get encrypted(): boolean {
+    return this.#codec.encrypted;
+  }
+
+  async get(key: string): Promise<Token | undefined> {
+    const name = this.#name("token", key);
+    let value: string | null;
+    let remainingMs: number;
+    try {
+      [value, remainingMs] = await this.#connection.call(
+        (client) => client.eval(READ, 1, name) as Promise<[string | null, number]>,
+      );
+    } catch {
+      return this.#local.get(key);
+    }
+    const token = value === null ? undefined : await this.#codec.decode(value, name);
+    if (token === undefined || typeof token === "string") {
+      if (typeof token === "string") this.#reportUnreadable(token);
+      // Redis is the truth while it answers: another process may have deleted a rejected token.
+      await this.#local.delete(key);
+      return undefined;
+    }
+    this.#undecryptableReported = false;
+    await this.#local.set(key, token, remainingMs > 0 ? remainingMs : localLifetime(token));
+    return token;
+  }
+
+  async set(key: string, token: Token, ttlMs: number): Promise<void> {
+    await this.#local.set(key, token, ttlMs);
+    const name = this.#name("token", key);
+    if (!(ttlMs > 0)) return this.#attempt((client) => client.del(name));
+    const value = await this.#codec.encode(token, name);
+    const ttl = Math.min(Math.ceil(ttlMs), MAX_TTL_MS);
+    await this.#attempt((client) => client.set(name, value, "PX", ttl));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#local.delete(key);
+    const name = this.#name("token", key);
+    await this.#attempt((client) => client.del(name));
+  }
+
+  /**
+   * Runs `fn` holding `key`'s lock across every process on this Redis (and
+   * across callers in this one). While Redis is away, or after waiting
+   * `lockWaitTimeoutMs`, `fn` runs holding the in-process lock only.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    // In-process first: one caller per process contends in Redis, and it still serialises when Redis is away.
+    return this.#local.withLock(key, () => this.#lock.run(this.#name("lock", key), fn));
+  }
+
+  /** Closes the connections the store opened; a `client` passed in stays open. */
+  async close(): Promise<void> {
+    await this.#connection.close();
+  }
+
+  #name(kind: "token" | "lock", key: string): string {
+    return `${this.prefix}${kind}:${createHash("sha256").update(key).digest("hex")}`;
+  }
+
+  /** Writes that fail are fine: the local copy already has the change, and the warning was given. */
+  async #attempt(operation: Parameters<RedisConnection["call"]>[0]): Promise<void> {
+    try {
+      await this.#connection.call(operation);
+    } catch {
+      // Reported through onWarning by the connection.
+    }
+  }
+
+  #reportUnreadable(failure: DecodeFailure): void {
+    if (this.#undecryptableReported) return;
+    this.#undecryptableReported = true;
+    const message =
+      failure === "undecryptable"
+        ? "a token in Redis was sealed under another encryptionKey (or none); it counts as a miss and will be replaced"
+        : "a value in Redis under this store's prefix is not a token; it counts as a miss and will be replaced";
+    this.#options.warn({ code: "undecryptable", message });
+  }
+}
+redactable(RedisTokenStore.prototype, "RedisTokenStore", (store) => ({
+  prefix: store.prefix,
+  encrypted: store.encrypted,
+  shared: store.shared,
+}));
+
+/** How long to keep a local copy of a token whose Redis TTL is unknown. */
+function localLifetime(token: Token): number {
+  return token.expiresAt === undefined ? MAX_TTL_MS : token.expiresAt - Date.now();
+}
