@@ -10,9 +10,16 @@ type Controller = Dispatcher.DispatchController;
 /** A handler with the old-style methods (a `compose` wrapper has them all). */
 type LegacyHandler = Handler & Required<Pick<Handler, "onConnect" | "onHeaders" | "onData" | "onComplete" | "onError">>;
 
-/** True when `handler` takes the old-style calls, which cost no header conversions. */
+/**
+ * True when `handler` takes the old-style calls as its own, which costs no
+ * header conversions: undici's `compose` wraps an old-style handler (the ones
+ * `undici.request` and `fetch` pass) in a WrapHandler, whose old-style methods
+ * go straight through to it. A handler of the new style that also has
+ * old-style methods gets the new calls, as undici itself would give it.
+ */
 export function speaksLegacy(handler: Handler): handler is LegacyHandler {
-  return typeof handler.onHeaders === "function" && typeof handler.onConnect === "function";
+  if (typeof handler.onHeaders !== "function" || typeof handler.onConnect !== "function") return false;
+  return typeof handler.onResponseStart !== "function" || handler.constructor?.name === "WrapHandler";
 }
 
 /** A request on the fast path: everything the general path needs should its answer be a 401. */
