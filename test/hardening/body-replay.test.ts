@@ -32,13 +32,18 @@ function* chunks() {
   for (let offset = 0; offset < payload.length; offset += 1000) yield payload.slice(offset, offset + 1000);
 }
 
+/** ReadableStream.from (Node 20.6+), which the DOM typings do not declare yet. */
+function streamFrom(iterable: Iterable<Uint8Array>): ReadableStream<Uint8Array> {
+  return (ReadableStream as unknown as { from(source: Iterable<Uint8Array>): ReadableStream<Uint8Array> }).from(iterable);
+}
+
 describe("BODY-01: a body after a Digest 401 is never re-sent truncated or empty (requests: V3)", () => {
   const sources: Array<[string, () => unknown]> = [
-    ["a ReadableStream", () => ReadableStream.from(chunks())],
+    ["a ReadableStream", () => streamFrom(chunks())],
     ["a Node Readable, as a web stream", () => Readable.toWeb(Readable.from(chunks()))],
     ["a Buffer", () => Buffer.from(payload)],
     ["a Blob", () => new Blob([payload])],
-    ["a factory", () => () => ReadableStream.from(chunks())],
+    ["a factory", () => () => streamFrom(chunks())],
   ];
   for (const [name, make] of sources) {
     it(`BODY-01: PUT with ${name}: the authenticated attempt carries the same ${payload.length} bytes`, async () => {
@@ -56,7 +61,7 @@ describe("BODY-01: a body after a Digest 401 is never re-sent truncated or empty
   it("BODY-01: a one-shot stream larger than maxReplayBytes: BodyNotReplayableError, never a short or empty second send", async () => {
     const server = await digestServer();
     const error = await new Client({ maxReplayBytes: 10_000 })
-      .put(`${server.url}/file`, { body: ReadableStream.from(chunks()), auth: new DigestAuth("u", PASSWORD) })
+      .put(`${server.url}/file`, { body: streamFrom(chunks()), auth: new DigestAuth("u", PASSWORD) })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BodyNotReplayableError);
     expect(server.requests.filter((request) => request.headers.authorization !== undefined)).toHaveLength(0);

@@ -60,13 +60,13 @@ describe("PAR-07: every failure path keeps secrets out of the error", () => {
   it("PAR-07: CR/LF in a hand-set Authorization, Cookie or X-Api-Key: InvalidCredentialsError that names the header only", async () => {
     for (const [name, value] of [["Authorization", `Bearer ${TOKEN}\r\nX-Injected: 1`], ["Cookie", `s=${TOKEN}\n`], ["X-Api-Key", `${TOKEN}\u0000`]]) {
       for (const headers of [{ [name as string]: value }, [[name, value]] as [string, string][], undefined]) {
-        const attempt = headers === undefined
+        const attempt: () => Promise<unknown> = headers === undefined
           ? async () => new Client({ headers: { [name as string]: value as string } })
           : () => new Client().get(`${origin.url}/x`, { headers: headers as HeadersInit });
         const error = await Promise.resolve().then(attempt).catch((e: unknown) => e);
         if (name === "Cookie" && !(error instanceof Error)) continue; // Headers trims a trailing LF (V6): nothing to leak
         expect(error).toBeInstanceOf(InvalidCredentialsError);
-        expect(String(error).toLowerCase()).toContain(name.toLowerCase());
+        expect(String(error).toLowerCase()).toContain((name as string).toLowerCase());
         await expectClean(error);
       }
       const viaFetch = await withAuth(fetch, null)(`${origin.url}/x`, { headers: { [name as string]: value as string } }).catch((e: unknown) => e);
