@@ -1,5 +1,4 @@
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { sha256Hex } from "../schemes/sha.js";
 import { OAuthError } from "../errors.js";
 import type { Token, TokenStore } from "../stores/store.js";
 import type { ResolvedOptions } from "./options.js";
@@ -30,7 +29,7 @@ export function tokenCacheKey(endpoint: string, options: ResolvedOptions): strin
     options.resources,
     extra,
   ]);
-  return `authflow:oauth2:cc:${bytesToHex(sha256(utf8ToBytes(identity)))}`;
+  return `authflow:oauth2:cc:${sha256Hex(new TextEncoder().encode(identity))}`;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { sha1 } from "@noble/hashes/legacy.js";
-import { sha256, sha512, sha512_256 } from "@noble/hashes/sha2.js";
 import { md5Hex } from "./md5.js";
+import { sha1Hex, sha256Hex, sha512_256Hex, sha512Hex } from "./sha.js";
 
 /**
  * The Digest algorithms authflow answers (RFC 7616 §3.3 and the IANA "HTTP
@@ -48,10 +47,10 @@ interface HashEntry {
 
 const HASHES: Readonly<Record<string, HashEntry>> = {
   md5: { name: "MD5", hash: md5Hex, rank: 1 },
-  sha: { name: "SHA", hash: (input) => toHex(sha1(input)), rank: 2 },
-  "sha-512": { name: "SHA-512", hash: (input) => toHex(sha512(input)), rank: 3 },
-  "sha-256": { name: "SHA-256", hash: (input) => toHex(sha256(input)), rank: 4 },
-  "sha-512-256": { name: "SHA-512-256", hash: (input) => toHex(sha512_256(input)), rank: 5 },
+  sha: { name: "SHA", hash: sha1Hex, rank: 2 },
+  "sha-512": { name: "SHA-512", hash: sha512Hex, rank: 3 },
+  "sha-256": { name: "SHA-256", hash: sha256Hex, rank: 4 },
+  "sha-512-256": { name: "SHA-512-256", hash: sha512_256Hex, rank: 5 },
 };
 
 /** An `algorithm` value resolved: its canonical name, hash, rank and whether it is a `-sess` form. */

@@ -115,7 +115,7 @@ describe("Digest arithmetic: every algorithm × qop × -sess against node:crypto
 describe("userhash and username* (RFC 7616 §3.4.4, RFC 8187)", () => {
   // The §3.9.2 example's printed userhash and response do not reproduce from the
   // RFC's own formulas: they are SHA-512 truncated to 256 bits, not SHA-512/256
-  // (errata 4897; checked with node:crypto and @noble/hashes). So we check against
+  // (errata 4897; checked with node:crypto and with our own SHA-512/256). So we check against
   // an independent computation and the corrected values instead.
   const example = {
     algorithm: "SHA-512-256",
