@@ -181,10 +181,11 @@ async function main(): Promise<void> {
   const started = new Date();
   const server = await startServer();
   try {
-    const core = (await import("../src/index.js")) as Core;
+    const build = "../dist/index.js"; // what `npm run build` wrote: the code users run
+    const core = (await import(build)) as Core;
     const present = availableSchemes(core, server.url);
     const missing = (["Digest", "OAuth 2.0"] as const).filter((scheme) => !present.has(scheme));
-    for (const scheme of missing) console.log(`${scheme}: not available (not exported by src/index.ts)`);
+    for (const scheme of missing) console.log(`${scheme}: not available (not exported by dist/index.js)`);
     const only = process.env.BENCH_SCHEMES?.split(",").map((name) => name.trim().toLowerCase());
     const scenarios = (await buildScenarios(core, server.url)).filter(
       (scenario) => only === undefined || only.some((name) => scenario.scheme.toLowerCase().startsWith(name)),

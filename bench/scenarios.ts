@@ -5,7 +5,6 @@
  * and fails unless the server answered 200.
  */
 import { Agent, type Dispatcher, request } from "undici";
-import { authInterceptor } from "../src/undici.js";
 import { fetchToken, HandDigest } from "./by-hand.js";
 import type { Operation } from "./measure.js";
 
@@ -124,15 +123,19 @@ async function byHand(scheme: Scheme, serverUrl: string): Promise<ByHand> {
   return { next: () => header };
 }
 
-type WithAuth = (fetchFunction: (request: Request) => Promise<Response>, auth: object) => typeof fetch;
+type WithAuth = (fetchFunction: typeof fetch, auth: object) => typeof fetch;
 type ClientClass = new (options: object) => { get(url: string): Promise<Response> };
 
+// The bench measures the build users run (dist/, from `npm run build`), not the sources through tsx.
+const UNDICI_BUILD = "../dist/undici.js";
+
 async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, auth: () => object): Promise<Scenario[]> {
+  const { authInterceptor } = (await import(UNDICI_BUILD)) as typeof import("../src/undici.js");
   const url = `${serverUrl}${PATHS[scheme]}`;
   const undiciHeader = await byHand(scheme, serverUrl);
   const fetchHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;
   const client = new (core.Client as ClientClass)({ baseURL: serverUrl, auth: auth() });
-  const authedFetch = (core.withAuth as WithAuth)((input) => fetch(input), auth());
+  const authedFetch = (core.withAuth as WithAuth)(fetch, auth());
   const rows: Scenario[] = [
     { scheme, name: UNDICI, role: "bound", operation: viaUndici(agent(), url, undiciHeader) },
     {

@@ -61,7 +61,9 @@ export interface RequestOptions {
   auth?: AuthLike | null;
   headers?: HeadersInit;
   /** Query parameters appended to the URL; arrays repeat the name, `undefined` values are skipped. */
-  params?: URLSearchParams | Record<string, string | number | boolean | undefined | readonly (string | number | boolean)[]>;
+  params?:
+    | URLSearchParams
+    | Record<string, string | number | boolean | undefined | readonly (string | number | boolean)[]>;
   /** A value sent as JSON (sets `content-type: application/json`). */
   json?: unknown;
   body?: RequestBody | null;
@@ -100,6 +102,8 @@ export class Client {
   readonly #headers: Headers;
   readonly #policy: Omit<SendPolicy, "auth" | "timeout" | "followRedirects" | "maxRedirects">;
   readonly #options: typeof DEFAULTS;
+  /** The policy of a request that overrides nothing: built once, not per request. */
+  readonly #usual: SendPolicy;
 
   constructor(options: ClientOptions = {}) {
     this.#auth = toAuth(options.auth);
@@ -109,6 +113,8 @@ export class Client {
     const transport = options.fetch ?? ((request: Request) => fetch(request));
     this.#policy = {
       fetch: transport,
+      // The global fetch (looked up per call, as the default transport does) takes (url, init) directly.
+      direct: options.fetch === undefined ? (url, init) => fetch(url, init) : undefined,
       trustedOrigins: normaliseOrigins(options.trustedOrigins),
       allowInsecureAuth: this.#options.allowInsecureAuth,
       maxFlowSteps: this.#options.maxFlowSteps,
@@ -118,6 +124,7 @@ export class Client {
       ]),
       guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
     };
+    this.#usual = this.#policyFor(this.#auth, {});
   }
 
   /**
@@ -143,7 +150,12 @@ export class Client {
       body = JSON.stringify(options.json);
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     }
-    const timeout = options.timeout ?? this.#options.timeout;
+    const auth = explicit ? toAuth(options.auth) : clientCredentials ? this.#auth : null;
+    const usual =
+      auth === this.#auth &&
+      options.timeout === undefined &&
+      options.followRedirects === undefined &&
+      options.maxRedirects === undefined;
     return send(
       {
         url: target,
@@ -152,14 +164,19 @@ export class Client {
         body: bodySource(body, this.#options.maxReplayBytes),
         signal: options.signal,
       },
-      {
-        ...this.#policy,
-        auth: explicit ? toAuth(options.auth) : clientCredentials ? this.#auth : null,
-        timeout: timeout === false ? 0 : timeout,
-        followRedirects: options.followRedirects ?? this.#options.followRedirects,
-        maxRedirects: options.maxRedirects ?? this.#options.maxRedirects,
-      },
+      usual ? this.#usual : this.#policyFor(auth, options),
     );
+  }
+
+  #policyFor(auth: Auth | null, options: RequestOptions): SendPolicy {
+    const timeout = options.timeout ?? this.#options.timeout;
+    return {
+      ...this.#policy,
+      auth,
+      timeout: timeout === false ? 0 : timeout,
+      followRedirects: options.followRedirects ?? this.#options.followRedirects,
+      maxRedirects: options.maxRedirects ?? this.#options.maxRedirects,
+    };
   }
 
   /** `GET url`. @example `const data = await (await client.get("/items", { params: { page: 2 } })).json();` */

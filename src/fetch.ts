@@ -4,7 +4,7 @@ import type { FetchLike } from "./flow.js";
 import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
 import { headersOf } from "./redact.js";
-import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
+import { DEFAULT_SENSITIVE_HEADERS, type DirectFetch, type SendPolicy, send } from "./send.js";
 
 /**
  * Options of {@link withAuth}.
@@ -49,7 +49,11 @@ export type AuthenticatedFetch = (input: RequestInfo | URL, init?: RequestInit) 
  * const response = await authedFetch("https://example.com/private", { method: "POST", body: "x" });
  * ```
  */
-export function withAuth(fetchFunction: FetchLike, auth: AuthLike | null, options: WithAuthOptions = {}): AuthenticatedFetch {
+export function withAuth(
+  fetchFunction: FetchLike,
+  auth: AuthLike | null,
+  options: WithAuthOptions = {},
+): AuthenticatedFetch {
   const resolved = toAuth(auth);
   const maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
   const policy: SendPolicy = {
@@ -66,6 +70,8 @@ export function withAuth(fetchFunction: FetchLike, auth: AuthLike | null, option
       ...(options.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
     ]),
     guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
+    // Wrapping the platform's fetch itself: schemes with a synchronous header skip the Request object.
+    direct: typeof fetch === "function" && fetchFunction === fetch ? (fetch as DirectFetch) : undefined,
   };
   const manual: SendPolicy = { ...policy, followRedirects: false };
 

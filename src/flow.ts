@@ -48,7 +48,8 @@ export async function runAuthFlow(
       const next = await sendable(step.value, body);
       if (response !== undefined) await discard(response);
       response = await send(next);
-      if (debugEnabled()) debug(`${next.method} ${originOf(next.url)} → ${response.status} (${schemeName(auth)}, step ${sent + 1})`);
+      if (debugEnabled())
+        debug(`${next.method} ${originOf(next.url)} → ${response.status} (${schemeName(auth)}, step ${sent + 1})`);
       step = await flow.next(response);
       if (step.done) {
         finished = true;

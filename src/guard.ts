@@ -115,7 +115,9 @@ export class RejectionGuard {
     state.realm = realmOf(response.headers.get("www-authenticate") ?? response.headers.get("proxy-authenticate") ?? "");
     if (state.failures >= this.#maxFailures) {
       state.blockedUntil = Date.now() + this.#cooldownMs;
-      debug(`rejection guard tripped for ${origin} after ${state.failures} failures; cooling down ${this.#cooldownMs} ms`);
+      debug(
+        `rejection guard tripped for ${origin} after ${state.failures} failures; cooling down ${this.#cooldownMs} ms`,
+      );
       wakeAll(state); // each waiter now fails fast
     } else if (ticket) {
       state.waiters.shift()?.(false);

@@ -72,9 +72,10 @@ export function headersOf(init: HeadersInit | undefined): Headers {
 
 function invalidHeaderName(init: HeadersInit | undefined): string | undefined {
   if (init === undefined || init instanceof Headers) return undefined;
-  const entries: Iterable<readonly unknown[]> = Symbol.iterator in Object(init)
-    ? (init as Iterable<readonly unknown[]>)
-    : Object.entries(init as Record<string, unknown>);
+  const entries: Iterable<readonly unknown[]> =
+    Symbol.iterator in Object(init)
+      ? (init as Iterable<readonly unknown[]>)
+      : Object.entries(init as Record<string, unknown>);
   for (const entry of entries) {
     const [name, value] = entry;
     try {

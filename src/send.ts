@@ -10,13 +10,15 @@ import {
 import { discard, type FetchLike, runAuthFlow } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
+import { startDeadline } from "./deadline.js";
+import { authorizationFor, hasFastPath } from "./fast-path.js";
 import { isInsecure } from "./origin.js";
 
 /** One logical request, before auth and redirects. */
 export interface Outgoing {
   url: URL;
   method: string;
-  /** The caller's headers; never mutated (each attempt works on a copy). */
+  /** The request's headers: the send path may set a header for one call, and puts it back after. */
   headers: Headers;
   body: BodySource;
   signal?: AbortSignal | undefined;
@@ -38,7 +40,19 @@ export interface SendPolicy {
   readonly sensitiveHeaders: ReadonlySet<string>;
   /** The bad-credential guard, or null when turned off. */
   readonly guard: RejectionGuard | null;
+  /**
+   * Set only when `fetch` is known to be the platform's own fetch: then a
+   * scheme with a synchronous header (Basic, Bearer, a cached Digest
+   * challenge, a cached OAuth token) is sent as `direct(url, init)`, without
+   * the `Request` that fetch would copy again, and the auth flow runs only
+   * when that answer is a 401 (the flow's first request is answered with it:
+   * no extra round trip).
+   */
+  readonly direct?: DirectFetch | undefined;
 }
+
+/** `fetch`'s (url, init) form. */
+export type DirectFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /** Headers that always carry credentials, whatever the caller adds. */
 export const DEFAULT_SENSITIVE_HEADERS: readonly string[] = [
@@ -69,7 +83,7 @@ export async function send(outgoing: Outgoing, policy: SendPolicy): Promise<Resp
   const forward = () => controller.abort(parent?.reason);
   if (parent?.aborted) forward();
   parent?.addEventListener("abort", forward, { once: true });
-  const timer = setTimeout(() => controller.abort(timeoutMarker), policy.timeout);
+  const release = startDeadline(policy.timeout, controller, timeoutMarker);
   try {
     return await sendChain({ ...outgoing, signal: controller.signal }, policy);
   } catch (error) {
@@ -81,38 +95,36 @@ export async function send(outgoing: Outgoing, policy: SendPolicy): Promise<Resp
     }
     throw error;
   } finally {
-    clearTimeout(timer);
+    // The caller's signal stays forwarded: it may still abort reading the body.
+    release();
   }
 }
 
 const timeoutMarker = Symbol("authflow timeout");
 
 async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Response> {
-  const trusted = new Set(policy.trustedOrigins);
-  trusted.add(outgoing.url.origin);
+  const first = outgoing.url.origin;
+  const trusted = (origin: string) => origin === first || policy.trustedOrigins.includes(origin);
   let { url, method, body } = outgoing;
   let headers = outgoing.headers;
   let credentials = true;
   for (let hop = 0; ; hop++) {
     // Once stripped, credentials stay stripped for the rest of the chain (Go CVE-2024-45336).
-    credentials = credentials && trusted.has(url.origin);
-    const attemptHeaders = credentials ? new Headers(headers) : stripped(headers, policy.sensitiveHeaders);
+    credentials = credentials && trusted(url.origin);
+    // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
+    const attemptHeaders = credentials ? headers : stripped(headers, policy.sensitiveHeaders);
     const auth = credentials ? policy.auth : null;
     if ((auth !== null || carriesCredentials(attemptHeaders)) && isInsecure(url) && !policy.allowInsecureAuth) {
       throw insecureTransportError(url.origin);
     }
-    const request = new Request(url, {
-      method,
-      headers: attemptHeaders,
-      body: hop === 0 ? body.first() : await body.replay(),
-      redirect: "manual",
-      ...(outgoing.signal === undefined ? {} : { signal: outgoing.signal }),
-      ...(body.streaming ? { duplex: "half" } : {}),
-    } as RequestInit);
     const credentialed = auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders);
-    const response = auth === null ? await policy.fetch(request) : await authenticated(auth, request, url.origin, body, policy);
+    const attempt: Attempt = { url, method, headers: attemptHeaders, body, hop, signal: outgoing.signal };
+    const response =
+      auth === null ? await policy.fetch(await requestFor(attempt)) : await authenticated(auth, attempt, policy);
     if (debugEnabled()) {
-      debug(`${method} ${url.origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${credentials ? "" : ", credentials stripped"})`);
+      debug(
+        `${method} ${url.origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${credentials ? "" : ", credentials stripped"})`,
+      );
     }
     const location = response.headers.get("location");
     if (!policy.followRedirects || !REDIRECT.has(response.status) || location === null) {
@@ -137,7 +149,7 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
       body = emptyBodySource();
       headers = new Headers(headers);
       for (const name of BODY_HEADERS) headers.delete(name);
-    } else if (credentialed && !trusted.has(next.origin) && hasBody(method, body)) {
+    } else if (credentialed && !trusted(next.origin) && hasBody(method, body)) {
       await discard(response);
       throw new UnsafeRedirectError(
         `refusing to re-send a credentialed request's body from ${url.origin} to ${next.origin} (${response.status} redirect); ` +
@@ -150,27 +162,91 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
   }
 }
 
-async function authenticated(
-  auth: Auth,
-  request: Request,
-  origin: string,
-  body: BodySource,
-  policy: SendPolicy,
-): Promise<Response> {
+/** One request of a chain, before auth. */
+interface Attempt {
+  readonly url: URL;
+  readonly method: string;
+  /** Shared with the chain: the direct path sets Authorization for its one call and puts it back. */
+  readonly headers: Headers;
+  readonly body: BodySource;
+  readonly hop: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The first hop sends the body as given; later hops (307/308) replay it. */
+async function bodyOf(attempt: Attempt): Promise<BodyInit | null> {
+  return attempt.hop === 0 ? attempt.body.first() : attempt.body.replay();
+}
+
+async function requestFor(attempt: Attempt): Promise<Request> {
+  return new Request(attempt.url, {
+    method: attempt.method,
+    headers: attempt.headers,
+    body: await bodyOf(attempt),
+    redirect: "manual",
+    ...(attempt.signal === undefined ? {} : { signal: attempt.signal }),
+    ...(attempt.body.streaming ? { duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+async function authenticated(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise<Response> {
   const { guard } = policy;
-  if (guard === null) return runAuthFlow(auth, request, body, policy.fetch, policy);
-  const entered = guard.enter(auth, origin, request.signal);
+  const origin = attempt.url.origin;
+  const entered = guard === null ? false : guard.enter(auth, origin, attempt.signal);
   const ticket = typeof entered === "boolean" ? entered : await entered;
   let response: Response;
   try {
-    response = await runAuthFlow(auth, request, body, policy.fetch, policy);
+    response = await authorize(auth, attempt, policy);
   } catch (error) {
-    guard.abandon(auth, origin, ticket);
-    if (debugEnabled()) debug(`${request.method} ${origin} failed: ${(error as Error)?.name ?? "error"} (${schemeName(auth)})`);
+    guard?.abandon(auth, origin, ticket);
+    if (debugEnabled())
+      debug(`${attempt.method} ${origin} failed: ${(error as Error)?.name ?? "error"} (${schemeName(auth)})`);
     throw error;
   }
-  guard.record(auth, origin, response, ticket);
+  guard?.record(auth, origin, response, ticket);
   return response;
+}
+
+/** Runs the direct path when it applies, else (or after its 401) the auth flow. */
+async function authorize(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise<Response> {
+  const { direct } = policy;
+  const header =
+    direct !== undefined && !attempt.body.streaming && hasFastPath(auth)
+      ? auth[authorizationFor](attempt.method, attempt.url)
+      : undefined;
+  if (header === undefined) return runAuthFlow(auth, await requestFor(attempt), attempt.body, policy.fetch, policy);
+  const { headers } = attempt;
+  const body = attempt.hop === 0 ? attempt.body.first() : await attempt.body.replay();
+  const init: RequestInit = { method: attempt.method, headers, body, redirect: "manual" };
+  if (attempt.signal !== undefined) init.signal = attempt.signal;
+  // Set for this one call (fetch copies the headers), then put back as the caller had them.
+  const prior = headers.get("authorization");
+  headers.set("authorization", header);
+  let answer: Response;
+  try {
+    answer = await (direct as DirectFetch)(attempt.url.href, init);
+  } finally {
+    if (prior === null) headers.delete("authorization");
+    else headers.set("authorization", prior);
+  }
+  if (answer.status !== 401) return answer;
+  // The flow decides what a 401 means (a stale nonce, a revoked token, a wrong password): its first
+  // request is answered with the 401 already in hand, and shows the header that really went out (the
+  // flow may have picked a newer token meanwhile); its later requests go out as usual.
+  let captured: Response | undefined = answer;
+  const transport: FetchLike = (request) => {
+    if (captured === undefined) return policy.fetch(request);
+    const response = captured;
+    captured = undefined;
+    request.headers.set("authorization", header);
+    return Promise.resolve(response);
+  };
+  const replayed: Attempt = { ...attempt, hop: 1 };
+  try {
+    return await runAuthFlow(auth, await requestFor(replayed), attempt.body, transport, policy);
+  } finally {
+    if (captured !== undefined) void discard(captured);
+  }
 }
 
 /** The error for credentials that would go over plain HTTP to `origin` (shared with the undici interceptor). */

@@ -176,7 +176,7 @@ function authenticate(
   const job = { dispatch, options: target, handler, url, origin: site.origin, stream, ticket };
   const authorization = state.fast?.[authorizationFor](options.method, state.fastNeedsUrl ? new URL(url) : UNUSED_URL);
   if (typeof authorization === "string") {
-    const fastJob = { ...job, retryable: describable(options) };
+    const fastJob = { ...job, retryable: describable(options), authorization };
     const attempt = speaksLegacy(handler) ? new LegacyFastAttempt(state, fastJob) : new FastAttempt(state, fastJob);
     const sent: Dispatcher.DispatchOptions = { ...target, headers: withAuthorization(target.headers, authorization) };
     // A stream goes out through its recorder, so that a 401 can still be answered with a replay.

@@ -142,6 +142,34 @@ describe("authInterceptor with undici.request", () => {
     }
   });
 
+  it("a revoked token under concurrency: 100 fast-path 401s share one new token, each request resent once", async () => {
+    // The fast attempts all carried the old token; by the time most flows run, the cache holds the new one.
+    // Each flow must see the token that really went out, or it would drop the new token and fetch another.
+    const own = await startTestServer();
+    try {
+      const auth = new ClientCredentialsAuth({
+        tokenUrl: `${own.url}/oauth/token`,
+        clientId: "basic-client",
+        clientSecret: "basic-secret",
+      });
+      const dispatcher = authAgent(authInterceptor(auth));
+      const protectedUrl = `${own.url}/oauth/protected`;
+      for (let index = 0; index < 2; index++) await (await request(protectedUrl, { dispatcher })).body.dump();
+      own.reset();
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const { statusCode, body } = await request(protectedUrl, { dispatcher });
+          await body.dump();
+          return statusCode;
+        }),
+      );
+      expect(statuses).toEqual(Array(100).fill(200));
+      expect(own.stats()).toMatchObject({ tokenRequests: 1, routes: { "oauth-protected": 200 } });
+    } finally {
+      await own.close();
+    }
+  });
+
   it("tries a wrong password once at a time: 20 concurrent requests cost 3 attempts", async () => {
     const dispatcher = authAgent(authInterceptor(new BasicAuth("u", "bad")));
     const sent = await counted("basic-auth", async () => {

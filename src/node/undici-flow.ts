@@ -31,6 +31,8 @@ export interface FlowJob {
   readonly stream: BodySource | undefined;
   /** The fast attempt whose 401 answers the flow's first request, if there was one. */
   readonly captured: Exchange | undefined;
+  /** The Authorization value the fast attempt sent (shown on the flow's first request when it answers it). */
+  readonly authorization?: string | undefined;
   /** What the bad-credential guard handed out when it admitted the request; given back with the outcome. */
   readonly ticket: GuardTicket;
 }
@@ -155,6 +157,8 @@ class Transport {
       // The fast attempt already got this request's answer (a 401): hand it over instead of sending again.
       this.#captured = undefined;
       this.#last = captured;
+      // What really went out: the flow may have chosen a newer token since (token-aware 401 handling).
+      if (this.#job.authorization !== undefined) request.headers.set("authorization", this.#job.authorization);
       return captured.response();
     }
     const body = await this.#wireBody(request);

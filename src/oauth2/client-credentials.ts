@@ -123,8 +123,10 @@ export class ClientCredentialsAuth implements Auth {
     const response: Response = yield request;
     if (response.status !== 401 || !isInvalidTokenChallenge(response.headers)) return;
     // RFC 6750 §3.1: the token was revoked or expired early. Once: a second 401 is the caller's answer.
-    const fresh = await cache.replace(token.accessToken, request.signal);
-    if (fresh.accessToken === token.accessToken) return;
+    // The rejected token is the one that went out: a fast path may have sent an older one than `token`.
+    const rejected = sentToken(request.headers.get("authorization")) ?? token.accessToken;
+    const fresh = await cache.replace(rejected, request.signal);
+    if (fresh.accessToken === rejected) return;
     request.headers.set("authorization", this.#sending(cache, fresh));
     yield request;
   }
@@ -200,4 +202,9 @@ export function isInvalidTokenChallenge(headers: Headers): boolean {
   } catch {
     return false;
   }
+}
+
+/** The token of a `Bearer` Authorization value. */
+function sentToken(authorization: string | null): string | undefined {
+  return authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined;
 }

@@ -124,7 +124,11 @@ export function sendJson(
   response.end(text);
 }
 
-export function sendEmpty(response: ServerResponse, status: number, headers: Record<string, string | string[]> = {}): void {
+export function sendEmpty(
+  response: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]> = {},
+): void {
   response.writeHead(status, { "content-length": 0, ...headers });
   response.end();
 }
