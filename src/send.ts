@@ -80,14 +80,11 @@ export async function send(outgoing: Outgoing, policy: SendPolicy): Promise<Resp
   if (policy.timeout <= 0) return sendChain(outgoing, policy);
   const controller = new AbortController();
   const parent = outgoing.signal;
-  const forward = () => controller.abort(parent?.reason);
-  if (parent?.aborted) forward();
-  parent?.addEventListener("abort", forward, { once: true });
   const release = startDeadline(policy.timeout, controller, timeoutMarker);
   try {
-    return await sendChain({ ...outgoing, signal: controller.signal }, policy);
+    return await sendChain({ ...outgoing, signal: combined(parent, controller.signal) }, policy);
   } catch (error) {
-    if (controller.signal.reason === timeoutMarker) {
+    if (controller.signal.reason === timeoutMarker && parent?.aborted !== true) {
       throw new TimeoutError(
         `no response from ${outgoing.url.origin} within ${policy.timeout} ms; raise \`timeout\` or check the server`,
         policy.timeout,
@@ -95,9 +92,26 @@ export async function send(outgoing: Outgoing, policy: SendPolicy): Promise<Resp
     }
     throw error;
   } finally {
-    // The caller's signal stays forwarded: it may still abort reading the body.
     release();
   }
+}
+
+/**
+ * The caller's signal and the timeout's as one. `AbortSignal.any` holds the
+ * caller's signal weakly, so a long-lived signal shared by many requests (an
+ * application's shutdown signal, say) does not collect a listener per request;
+ * the caller's signal still aborts the body read after the headers.
+ */
+function combined(parent: AbortSignal | undefined, timeout: AbortSignal): AbortSignal {
+  if (parent === undefined) return timeout;
+  if (typeof AbortSignal.any === "function") return AbortSignal.any([parent, timeout]);
+  const controller = new AbortController();
+  const forward = (signal: AbortSignal) => () => controller.abort(signal.reason);
+  for (const signal of [parent, timeout]) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener("abort", forward(signal), { once: true });
+  }
+  return controller.signal;
 }
 
 const timeoutMarker = Symbol("authflow timeout");

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BasicAuth,
@@ -95,6 +96,28 @@ describe("Client", () => {
     await expect(get(`${server.url}/anything`, { signal: controller.signal })).rejects.toThrow("stop");
   });
 
+  it("a long-lived caller signal shared by many requests gathers no listeners, and still aborts a body read", async () => {
+    const shutdown = new AbortController();
+    const client = new Client({ auth: ["u", "p"] }); // default timeout on: the caller's signal is combined with it
+    for (let index = 0; index < 200; index++) {
+      await (await client.get(`${server.url}/basic-auth/u/p`, { signal: shutdown.signal })).arrayBuffer();
+    }
+    expect(EventEmitter.getEventListeners(shutdown.signal, "abort").length).toBe(0);
+    const slowBody = await startRecorder((_request, response) => {
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.write("first part");
+      setTimeout(() => response.end("late"), 2_000).unref();
+    });
+    try {
+      const response = await client.get(`${slowBody.url}/x`, { signal: shutdown.signal });
+      const reading = response.text();
+      shutdown.abort(new Error("shutting down"));
+      await expect(reading).rejects.toThrow("shutting down");
+    } finally {
+      await slowBody.close();
+    }
+  });
+
   it("module-level helpers send with the default client", async () => {
     expect((await get(`${server.url}/basic-auth/u/p`, { auth: ["u", "p"] })).status).toBe(200);
     const echoed = await (await post(`${server.url}/anything`, { body: "data" })).json();
@@ -152,7 +175,13 @@ describe("the insecure-transport rule", () => {
       return new Response("ok");
     };
     const client = new Client({ fetch: capture, auth: ["u", "p"] });
-    for (const url of ["http://127.0.0.1/", "http://127.1.2.3/", "http://localhost/", "http://[::1]/", "http://app.localhost/"]) {
+    for (const url of [
+      "http://127.0.0.1/",
+      "http://127.1.2.3/",
+      "http://localhost/",
+      "http://[::1]/",
+      "http://app.localhost/",
+    ]) {
       expect((await client.get(url)).status).toBe(200);
       expect(seen).toBe(url);
     }
