@@ -173,10 +173,20 @@ function authenticate(
   const target = options.query === undefined || options.query === null ? options : withQueryInPath(options);
   const url = site.origin + target.path;
   const stream = isStreamBody(options.body) ? bodySource(streamChunks(options.body), state.maxReplayBytes) : undefined;
-  const job = { dispatch, options: target, handler, url, origin: site.origin, stream, ticket };
   const authorization = state.fast?.[authorizationFor](options.method, state.fastNeedsUrl ? new URL(url) : UNUSED_URL);
   if (typeof authorization === "string") {
-    const fastJob = { ...job, retryable: describable(options), authorization };
+    const fastJob = {
+      dispatch,
+      options: target,
+      handler,
+      url,
+      origin: site.origin,
+      stream,
+      ticket,
+      captured: undefined,
+      retryable: describable(options),
+      authorization,
+    };
     const attempt = speaksLegacy(handler) ? new LegacyFastAttempt(state, fastJob) : new FastAttempt(state, fastJob);
     const sent: Dispatcher.DispatchOptions = { ...target, headers: withAuthorization(target.headers, authorization) };
     // A stream goes out through its recorder, so that a 401 can still be answered with a replay.
@@ -188,7 +198,10 @@ function authenticate(
     state.guard?.abandon(state.auth, site.origin, ticket);
     return dispatch(options, handler);
   }
-  void runGeneral({ ...job, captured: undefined }, state);
+  void runGeneral(
+    { dispatch, options: target, handler, url, origin: site.origin, stream, ticket, captured: undefined },
+    state,
+  );
   return true;
 }
 
@@ -246,7 +259,9 @@ function withQueryInPath(options: Dispatcher.DispatchOptions): Dispatcher.Dispat
 const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 function describable(options: Dispatcher.DispatchOptions): boolean {
-  return !options.upgrade && !FORBIDDEN_METHODS.has(options.method.toUpperCase());
+  const method = options.method;
+  // The forbidden methods are 5 to 7 letters long: GET, PUT, POST and HEAD need no case folding.
+  return !options.upgrade && (method.length < 5 || !FORBIDDEN_METHODS.has(method.toUpperCase()));
 }
 
 /** The caller's AbortSignal, when its dispatch options carry one (`undici.request` passes its `signal` down). */
