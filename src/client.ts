@@ -3,6 +3,7 @@ import { bodySource, type RequestBody } from "./body.js";
 import type { FetchLike } from "./flow.js";
 import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
+import { NetworkError } from "./errors.js";
 import { headersOf } from "./redact.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
@@ -165,7 +166,9 @@ export class Client {
         signal: options.signal,
       },
       usual ? this.#usual : this.#policyFor(auth, options),
-    );
+    ).catch((error: unknown) => {
+      throw networkError(error, target.origin);
+    });
   }
 
   #policyFor(auth: Auth | null, options: RequestOptions): SendPolicy {
@@ -222,6 +225,23 @@ export class Client {
     }
     return headers;
   }
+}
+
+/**
+ * fetch reports every failure to get an answer as `TypeError("fetch failed")`
+ * with the real reason as its cause; the Client names it. Anything else
+ * passes through unchanged.
+ */
+function networkError(error: unknown, origin: string): unknown {
+  if (!(error instanceof TypeError) || error.message !== "fetch failed") return error;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const reason =
+    typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause?.code ?? "network error");
+  return new NetworkError(
+    `no answer from ${origin}: ${reason}; check that the server is up and the URL is right`,
+    origin,
+    { cause: error },
+  );
 }
 
 /** Resolves `url` against `base` the way httpx does: the base path is a prefix, not replaced. */

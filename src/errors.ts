@@ -273,3 +273,29 @@ export class UnsafeRedirectError extends AuthflowError {
     this.location = location;
   }
 }
+
+/**
+ * The request got no HTTP answer at all: the connection was refused or
+ * reset, the host name did not resolve, TLS failed. `origin` says where it
+ * was going; the transport's own error is the `cause`. Thrown by
+ * {@link Client} and the module-level helpers; `withAuth` keeps fetch's own
+ * `TypeError`, as a drop-in `fetch` must.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.get("/health");
+ * } catch (error) {
+ *   if (error instanceof NetworkError) console.warn(`${error.origin} is down: ${error.message}`);
+ * }
+ * ```
+ */
+export class NetworkError extends AuthflowError {
+  /** Where the request was going, e.g. `https://api.example.com`. */
+  readonly origin: string;
+
+  constructor(message: string, origin: string, options?: { cause?: unknown }) {
+    super("ERR_NETWORK", message, options);
+    this.origin = origin;
+  }
+}

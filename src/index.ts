@@ -14,6 +14,7 @@ export {
   InsecureTransportError,
   InvalidCredentialsError,
   MissingCredentialsError,
+  NetworkError,
   OAuthError,
   TimeoutError,
   TokenEndpointError,

@@ -8,6 +8,7 @@ import {
   InsecureTransportError,
   post,
   TimeoutError,
+  NetworkError,
   withAuth,
 } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
@@ -88,6 +89,22 @@ describe("Client", () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it("a dead server is a NetworkError naming the origin and the reason, never the credentials", async () => {
+    const gone = await startRecorder();
+    const { url } = gone;
+    await gone.close(); // nothing listens on that port any more
+    const secret = "dead-server-secret-9f2";
+    const attempt = new Client({ auth: ["u", secret] }).get(`${url}/x`);
+    await expect(attempt).rejects.toBeInstanceOf(NetworkError);
+    const error = (await attempt.catch((caught: unknown) => caught)) as NetworkError;
+    expect(error.code).toBe("ERR_NETWORK");
+    expect(error.origin).toBe(url);
+    expect(error.message).toMatch(/^no answer from http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    expect(`${error.message} ${String(error.stack)}`).not.toContain(secret);
+    // withAuth is a drop-in fetch: it keeps fetch's own TypeError.
+    await expect(withAuth(fetch, ["u", secret])(`${url}/x`)).rejects.toThrow(TypeError);
   });
 
   it("passes a caller's AbortSignal through", async () => {

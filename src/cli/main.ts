@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `authflow` command: requests with every scheme, `serve` and `demo`.
-import { AuthflowError } from "../index.js";
+import { AuthflowError, NetworkError } from "../index.js";
 import { parseCommand } from "./args.js";
 import { PromptCancelled } from "./prompt.js";
 import { runRequest } from "./request.js";
@@ -77,6 +77,10 @@ function report(error: unknown, verbose: boolean, scrubber: Scrubber): number {
 
 /** What went wrong, in one line: the error's own words and, for a network failure, the cause's. */
 function describe(error: unknown): string {
+  if (error instanceof NetworkError) {
+    const cause = (error.cause as Error | undefined)?.cause as { code?: unknown; message?: unknown } | undefined;
+    return `the request failed: ${String(cause?.message ?? cause?.code ?? error.message)}`;
+  }
   if (error instanceof AuthflowError) {
     const hint = error.code === "ERR_INSECURE_TRANSPORT" ? " [authflow: --insecure-auth]" : "";
     return `${error.message}${hint} (${error.name})`;
