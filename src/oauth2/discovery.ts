@@ -1,5 +1,6 @@
 import { InsecureTransportError, TokenEndpointError } from "../errors.js";
 import { isInsecure } from "../origin.js";
+import { readCapped } from "./token-endpoint.js";
 import type { FetchFunction } from "./options.js";
 
 /**
@@ -107,8 +108,9 @@ async function fetchMetadata(
 }
 
 async function readJson(response: Response, url: string): Promise<Record<string, unknown>> {
+  const text = await readCapped(response, `the metadata at ${url}`);
   try {
-    const value: unknown = JSON.parse(await response.text());
+    const value: unknown = JSON.parse(text);
     if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
     // reported below

@@ -127,8 +127,45 @@ async function readAnswer(endpoint: string, response: Response, sentAt: number):
     await response.body?.cancel();
     return new RetryableFailure(`${status}`, status, retryAfterMs(response.headers, Date.now()));
   }
-  const text = await response.text();
+  const text = await readCapped(response, `the token endpoint ${describeEndpoint(endpoint)}`);
   return parseTokenResponse(status, response.headers, text, sentAt);
+}
+
+/** Token responses and metadata documents are a few KB at most; past this the answer is not one (and is not kept). */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * Reads a response body as text, at most {@link MAX_ANSWER_BYTES}: a broken or
+ * hostile server streaming without end fails fast with TokenEndpointError
+ * (not retried) instead of filling memory.
+ */
+export async function readCapped(response: Response, who: string): Promise<string> {
+  const stream = response.body;
+  if (stream === null) return "";
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const step = await reader.read();
+    if (step.done) break;
+    size += step.value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new TokenEndpointError(
+        `${who} answered with more than ${MAX_ANSWER_BYTES / 1024} KiB (status ${response.status}); an OAuth answer is ` +
+          "a few hundred bytes. Check that the URL points at the authorization server.",
+        { status: response.status },
+      );
+    }
+    chunks.push(step.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function finalError(endpoint: string, failure: RetryableFailure, attempts: number, why: string): TokenEndpointError {
