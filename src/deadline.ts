@@ -4,7 +4,8 @@
  * deadlines fall due in the order they joined, so one timer (for the oldest
  * live entry) serves the whole queue. Joining and leaving are O(1) amortised;
  * a request that finishes first leaves nothing behind but a flag until the
- * head passes it. The timer is unref'd: it never keeps a process alive.
+ * head passes it. The timer is unref'd: it never keeps a process alive. Times
+ * are monotonic (performance.now()), so a wall-clock jump changes nothing.
  */
 
 interface Entry {
@@ -42,7 +43,7 @@ class Queue {
   }
 
   add(controller: AbortController, reason: unknown): DeadlineRelease {
-    const entry: Entry = { at: Date.now() + this.#ms, controller, reason };
+    const entry: Entry = { at: performance.now() + this.#ms, controller, reason };
     this.#entries.push(entry);
     if (this.#timer === undefined) this.#schedule(entry.at);
     return () => {
@@ -71,14 +72,14 @@ class Queue {
   }
 
   #schedule(at: number): void {
-    const timer = setTimeout(this.#fire, Math.max(0, at - Date.now()));
+    const timer = setTimeout(this.#fire, Math.max(0, at - performance.now()));
     (timer as { unref?: () => void }).unref?.();
     this.#timer = timer;
   }
 
   readonly #fire = (): void => {
     this.#timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     const entries = this.#entries;
     this.#firing = true;
     try {
