@@ -157,6 +157,18 @@ describe("redaction", () => {
     expect(lines).toEqual(["> GET /x?q=1", "> host: h", "> authorization: Bearer [redacted]", ">"]);
   });
 
+  it("a short secret is redacted where it stands alone, not inside a longer word", () => {
+    const scrubber = new Scrubber();
+    scrubber.add(["pass", "longsecretvalue"]);
+    expect(scrubber.scrub("the password was given on the command line")).toBe(
+      "the password was given on the command line",
+    );
+    expect(scrubber.scrub('GET /basic-auth/user/pass?x=pass&y=(pass) "pass" pass')).toBe(
+      'GET /basic-auth/user/[redacted]?x=[redacted]&y=([redacted]) "[redacted]" [redacted]',
+    );
+    expect(scrubber.scrub("xlongsecretvaluex")).toBe("x[redacted]x"); // 8 characters and more: everywhere
+  });
+
   it("the scrubber replaces every known secret, longest first, and skips very short ones", () => {
     const scrubber = new Scrubber();
     scrubber.add(["secret", "secret-longer", "p"]);
