@@ -19,3 +19,22 @@ export interface FastPathAuth {
 export function hasFastPath(auth: object): auth is FastPathAuth {
   return typeof (auth as Partial<FastPathAuth>)[authorizationFor] === "function";
 }
+
+/**
+ * For an Auth whose credentials depend on the host (NetrcAuth): resolves
+ * false when it would add nothing for `url`. The insecure-transport rule asks
+ * it before refusing plain HTTP, so a host without credentials is reached as
+ * it would be without auth. Internal protocol, not part of the public API.
+ */
+export const mayAuthorize: unique symbol = Symbol.for("authflow.mayAuthorize");
+
+/** What implementing {@link mayAuthorize} looks like. */
+export interface HostScopedAuth {
+  [mayAuthorize](url: URL): Promise<boolean>;
+}
+
+/** False when `auth` says it adds no credentials for `url`; true otherwise (the safe default). */
+export async function authorizes(auth: object, url: URL): Promise<boolean> {
+  const ask = (auth as Partial<HostScopedAuth>)[mayAuthorize];
+  return typeof ask === "function" ? ask.call(auth, url) : true;
+}

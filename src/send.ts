@@ -11,7 +11,7 @@ import { discard, type FetchLike, runAuthFlow } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
 import { startDeadline } from "./deadline.js";
-import { authorizationFor, hasFastPath } from "./fast-path.js";
+import { authorizationFor, authorizes, hasFastPath } from "./fast-path.js";
 import { isInsecure } from "./origin.js";
 
 /** One logical request, before auth and redirects. */
@@ -127,9 +127,11 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
     credentials = credentials && trusted(url.origin);
     // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
     const attemptHeaders = credentials ? headers : stripped(headers, policy.sensitiveHeaders);
-    const auth = credentials ? policy.auth : null;
-    if ((auth !== null || carriesCredentials(attemptHeaders)) && isInsecure(url) && !policy.allowInsecureAuth) {
-      throw insecureTransportError(url.origin);
+    let auth = credentials ? policy.auth : null;
+    if (isInsecure(url) && !policy.allowInsecureAuth) {
+      // A host-scoped auth (netrc) with nothing for this host sends nothing, so plain HTTP is fine.
+      if (auth !== null && !(await authorizes(auth, url))) auth = null;
+      if (auth !== null || carriesCredentials(attemptHeaders)) throw insecureTransportError(url.origin);
     }
     const credentialed = auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders);
     const attempt: Attempt = { url, method, headers: attemptHeaders, body, hop, signal: outgoing.signal };

@@ -1,12 +1,12 @@
 import type { Dispatcher } from "undici";
 import { type AuthLike, toAuth } from "./auth.js";
 import { bodySource } from "./body.js";
-import { authorizationFor, type FastPathAuth, hasFastPath } from "./fast-path.js";
+import { authorizationFor, authorizes, type FastPathAuth, hasFastPath, mayAuthorize } from "./fast-path.js";
 import { type GuardTicket, RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { ChainController } from "./node/undici-exchange.js";
 import { FastAttempt, LegacyFastAttempt, speaksLegacy } from "./node/undici-fast.js";
 import { type FlowJob, type FlowPolicy, isStreamBody, runGeneral, streamChunks } from "./node/undici-flow.js";
-import { pathWithQuery, withAuthorization, withoutHeaders } from "./node/undici-headers.js";
+import { hasHeader, pathWithQuery, withAuthorization, withoutHeaders } from "./node/undici-headers.js";
 import { isInsecure, normaliseOrigins } from "./origin.js";
 import { DEFAULT_SENSITIVE_HEADERS, insecureTransportError } from "./send.js";
 
@@ -146,7 +146,17 @@ function intercept(
     return dispatch({ ...options, headers: withoutHeaders(options.headers, state.sensitive) }, handler);
   }
   if (!site.configured) return dispatch(options, handler);
-  if (site.insecure && !state.allowInsecureAuth) return fail(handler, insecureTransportError(site.origin));
+  if (site.insecure && !state.allowInsecureAuth) {
+    if (!(mayAuthorize in state.auth)) return fail(handler, insecureTransportError(site.origin));
+    // A host-scoped auth (netrc) with nothing for this host sends nothing: plain HTTP is then fine,
+    // unless the caller set a credential header by hand.
+    const byHand = hasHeader(options.headers, "authorization") || hasHeader(options.headers, "proxy-authorization");
+    authorizes(state.auth, new URL(site.origin)).then(
+      (adds) => (adds || byHand ? fail(handler, insecureTransportError(site.origin)) : dispatch(options, handler)),
+      (error: unknown) => fail(handler, error as Error),
+    );
+    return true;
+  }
   let entered: GuardTicket | Promise<GuardTicket> = false;
   try {
     entered = state.guard?.enter(state.auth, site.origin, signalOf(options)) ?? false;

@@ -1,6 +1,6 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { MissingCredentialsError } from "../errors.js";
-import { authorizationFor } from "../fast-path.js";
+import { authorizationFor, mayAuthorize } from "../fast-path.js";
 import { redactable } from "../redact.js";
 import { BasicAuth } from "./basic.js";
 import { findNetrcEntry, type NetrcEntry, parseNetrc } from "./netrc-parse.js";
@@ -65,6 +65,11 @@ export class NetrcAuth implements Auth {
   /** @internal The fast path: known once the host has been looked up. */
   [authorizationFor](_method: string, url: URL): string | undefined {
     return this.#byHost.get(url.hostname)?.[authorizationFor]();
+  }
+
+  /** @internal Whether the file has credentials for `url`'s host (src/fast-path.ts). */
+  async [mayAuthorize](url: URL): Promise<boolean> {
+    return (await this.#basicFor(url.hostname)) !== null;
   }
 
   async #basicFor(hostname: string): Promise<BasicAuth | null> {
