@@ -190,7 +190,7 @@ interface Attempt {
 }
 
 /** The first hop sends the body as given; later hops (307/308) replay it. */
-async function bodyOf(attempt: Attempt): Promise<BodyInit | null> {
+function bodyOf(attempt: Attempt): BodyInit | null | Promise<BodyInit | null> {
   return attempt.hop === 0 ? attempt.body.first() : attempt.body.replay();
 }
 
@@ -232,8 +232,7 @@ async function authorize(auth: Auth, attempt: Attempt, policy: SendPolicy): Prom
       : undefined;
   if (header === undefined) return runAuthFlow(auth, await requestFor(attempt), attempt.body, policy.fetch, policy);
   const { headers } = attempt;
-  const body = attempt.hop === 0 ? attempt.body.first() : await attempt.body.replay();
-  const init: RequestInit = { method: attempt.method, headers, body, redirect: "manual" };
+  const init: RequestInit = { method: attempt.method, headers, body: await bodyOf(attempt), redirect: "manual" };
   if (attempt.signal !== undefined) init.signal = attempt.signal;
   // Set for this one call (fetch copies the headers), then put back as the caller had them.
   const prior = headers.get("authorization");

@@ -184,34 +184,32 @@ function authenticate(
   const url = site.origin + target.path;
   const stream = isStreamBody(options.body) ? bodySource(streamChunks(options.body), state.maxReplayBytes) : undefined;
   const authorization = state.fast?.[authorizationFor](options.method, state.fastNeedsUrl ? new URL(url) : UNUSED_URL);
+  const retryable = describable(options);
+  const job = {
+    dispatch,
+    options: target,
+    handler,
+    url,
+    origin: site.origin,
+    stream,
+    ticket,
+    captured: undefined,
+    retryable,
+    authorization,
+  };
   if (typeof authorization === "string") {
-    const fastJob = {
-      dispatch,
-      options: target,
-      handler,
-      url,
-      origin: site.origin,
-      stream,
-      ticket,
-      captured: undefined,
-      retryable: describable(options),
-      authorization,
-    };
-    const attempt = speaksLegacy(handler) ? new LegacyFastAttempt(state, fastJob) : new FastAttempt(state, fastJob);
+    const attempt = speaksLegacy(handler) ? new LegacyFastAttempt(state, job) : new FastAttempt(state, job);
     const sent: Dispatcher.DispatchOptions = { ...target, headers: withAuthorization(target.headers, authorization) };
     // A stream goes out through its recorder, so that a 401 can still be answered with a replay.
     if (stream !== undefined) sent.body = stream.first() as unknown as DispatchBody;
     return dispatch(sent, attempt as Dispatcher.DispatchHandler);
   }
-  if (!describable(options)) {
+  if (!retryable) {
     // A tunnel or an upgrade has no Request to describe it: the flow cannot run, no credentials go.
     state.guard?.abandon(state.auth, site.origin, ticket);
     return dispatch(options, handler);
   }
-  void runGeneral(
-    { dispatch, options: target, handler, url, origin: site.origin, stream, ticket, captured: undefined },
-    state,
-  );
+  void runGeneral(job, state);
   return true;
 }
 

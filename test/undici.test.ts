@@ -120,7 +120,8 @@ describe("authInterceptor with undici.request", () => {
     expect(server.stats().tokensIssued - before).toBe(1);
   });
 
-  it("recovers from a revoked OAuth token on the fast path: one new token, one retry", async () => {
+  /** A server of its own, an interceptor whose cached token takes the fast path, then the server forgets its tokens. */
+  async function revokedTokenOnFastPath(run: (dispatcher: Dispatcher, url: string, own: TestServer) => Promise<void>) {
     const own = await startTestServer();
     try {
       const auth = new ClientCredentialsAuth({
@@ -133,29 +134,25 @@ describe("authInterceptor with undici.request", () => {
       for (let index = 0; index < 2; index++) await (await request(protectedUrl, { dispatcher })).body.dump();
       expect(auth[authorizationFor]()).toMatch(/^Bearer /); // the cached token now takes the fast path
       own.reset(); // the server forgets its tokens: the cached one now gets 401 invalid_token
+      await run(dispatcher, protectedUrl, own);
+    } finally {
+      await own.close();
+    }
+  }
+
+  it("recovers from a revoked OAuth token on the fast path: one new token, one retry", async () => {
+    await revokedTokenOnFastPath(async (dispatcher, protectedUrl, own) => {
       const { statusCode, body } = await request(protectedUrl, { dispatcher });
       await body.dump();
       expect(statusCode).toBe(200);
       expect(own.stats()).toMatchObject({ tokensIssued: 1, routes: { "oauth-protected": 2 } });
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it("a revoked token under concurrency: 100 fast-path 401s share one new token, each request resent once", async () => {
     // The fast attempts all carried the old token; by the time most flows run, the cache holds the new one.
     // Each flow must see the token that really went out, or it would drop the new token and fetch another.
-    const own = await startTestServer();
-    try {
-      const auth = new ClientCredentialsAuth({
-        tokenUrl: `${own.url}/oauth/token`,
-        clientId: "basic-client",
-        clientSecret: "basic-secret",
-      });
-      const dispatcher = authAgent(authInterceptor(auth));
-      const protectedUrl = `${own.url}/oauth/protected`;
-      for (let index = 0; index < 2; index++) await (await request(protectedUrl, { dispatcher })).body.dump();
-      own.reset();
+    await revokedTokenOnFastPath(async (dispatcher, protectedUrl, own) => {
       const statuses = await Promise.all(
         Array.from({ length: 100 }, async () => {
           const { statusCode, body } = await request(protectedUrl, { dispatcher });
@@ -165,9 +162,7 @@ describe("authInterceptor with undici.request", () => {
       );
       expect(statuses).toEqual(Array(100).fill(200));
       expect(own.stats()).toMatchObject({ tokenRequests: 1, routes: { "oauth-protected": 200 } });
-    } finally {
-      await own.close();
-    }
+    });
   });
 
   it("tries a wrong password once at a time: 20 concurrent requests cost 3 attempts", async () => {

@@ -143,11 +143,12 @@ export async function readCapped(response: Response, who: string): Promise<strin
   const stream = response.body;
   if (stream === null) return "";
   const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  let text = "";
   let size = 0;
   for (;;) {
     const step = await reader.read();
-    if (step.done) break;
+    if (step.done) return text + decoder.decode();
     size += step.value.byteLength;
     if (size > MAX_ANSWER_BYTES) {
       await reader.cancel().catch(() => {});
@@ -157,15 +158,8 @@ export async function readCapped(response: Response, who: string): Promise<strin
         { status: response.status },
       );
     }
-    chunks.push(step.value);
+    text += decoder.decode(step.value, { stream: true });
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function finalError(endpoint: string, failure: RetryableFailure, attempts: number, why: string): TokenEndpointError {
