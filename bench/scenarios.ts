@@ -20,11 +20,21 @@ export interface Scenario {
 
 export const UNDICI = "undici.request (by hand)";
 export const FETCH = "fetch (by hand)";
+/** fetch with `signal: AbortSignal.timeout(30_000)`: what Client's default timeout is, by hand. */
+export const FETCH_TIMEOUT = "fetch + 30 s timeout (by hand)";
 export const CLIENT = "authflow Client";
+export const CLIENT_NO_TIMEOUT = "authflow Client, timeout: false";
 export const WITH_AUTH = "authflow withAuth(fetch)";
 export const INTERCEPTOR = "authflow/undici interceptor";
 /** The bound each authflow front door wraps. */
-export const BOUND_OF: Record<string, string> = { [INTERCEPTOR]: UNDICI, [CLIENT]: FETCH, [WITH_AUTH]: FETCH };
+export const BOUND_OF: Record<string, string> = {
+  [INTERCEPTOR]: UNDICI,
+  // The same work: Client's default 30 s timeout costs fetch a signal per request, as it does by hand.
+  [CLIENT]: FETCH_TIMEOUT,
+  [CLIENT_NO_TIMEOUT]: FETCH,
+  [WITH_AUTH]: FETCH,
+};
+const TIMEOUT_MS = 30_000;
 
 const USER = "bench";
 const PASSWORD = "secret";
@@ -135,6 +145,8 @@ async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, au
   const undiciHeader = await byHand(scheme, serverUrl);
   const fetchHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;
   const client = new (core.Client as ClientClass)({ baseURL: serverUrl, auth: auth() });
+  const untimed = new (core.Client as ClientClass)({ baseURL: serverUrl, auth: auth(), timeout: false });
+  const timedHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;
   const authedFetch = (core.withAuth as WithAuth)(fetch, auth());
   const rows: Scenario[] = [
     { scheme, name: UNDICI, role: "bound", operation: viaUndici(agent(), url, undiciHeader) },
@@ -148,7 +160,27 @@ async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, au
         fetchHeader,
       ),
     },
+    {
+      scheme,
+      name: FETCH_TIMEOUT,
+      role: "bound",
+      operation: viaFetch(
+        (target) =>
+          fetch(target, {
+            headers: { authorization: timedHeader.next() },
+            signal: AbortSignal.timeout(TIMEOUT_MS),
+          }),
+        url,
+        timedHeader,
+      ),
+    },
     { scheme, name: CLIENT, role: "authflow", operation: viaFetch(() => client.get(PATHS[scheme]), url) },
+    {
+      scheme,
+      name: CLIENT_NO_TIMEOUT,
+      role: "authflow",
+      operation: viaFetch(() => untimed.get(PATHS[scheme]), url),
+    },
     { scheme, name: WITH_AUTH, role: "authflow", operation: viaFetch(authedFetch, url) },
     {
       scheme,

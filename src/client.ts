@@ -1,9 +1,9 @@
-import { type AuthLike, toAuth, type Auth } from "./auth.js";
+import { type Auth, type AuthLike, toAuth } from "./auth.js";
 import { bodySource, type RequestBody } from "./body.js";
+import { NetworkError } from "./errors.js";
 import type { FetchLike } from "./flow.js";
 import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
-import { NetworkError } from "./errors.js";
 import { headersOf } from "./redact.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
@@ -100,7 +100,10 @@ const DEFAULTS = {
 export class Client {
   readonly #auth: Auth | null;
   readonly #base: URL | undefined;
-  readonly #headers: Headers;
+  /** `baseURL` with one trailing slash: relative URLs resolve under it. */
+  readonly #prefix: string | undefined;
+  /** The default headers, or undefined for none (a request then starts from an empty Headers). */
+  readonly #headers: Headers | undefined;
   readonly #policy: Omit<SendPolicy, "auth" | "timeout" | "followRedirects" | "maxRedirects">;
   readonly #options: typeof DEFAULTS;
   /** The policy of a request that overrides nothing: built once, not per request. */
@@ -109,7 +112,9 @@ export class Client {
   constructor(options: ClientOptions = {}) {
     this.#auth = toAuth(options.auth);
     this.#base = options.baseURL === undefined ? undefined : new URL(String(options.baseURL));
-    this.#headers = headersOf(options.headers);
+    this.#prefix = this.#base === undefined ? undefined : this.#base.href.replace(/\/?$/, "/");
+    const headers = headersOf(options.headers);
+    this.#headers = headers.keys().next().done === true ? undefined : headers;
     this.#options = { ...DEFAULTS, ...definedOnly(options) } as typeof DEFAULTS;
     const transport = options.fetch ?? ((request: Request) => fetch(request));
     this.#policy = {
@@ -212,14 +217,15 @@ export class Client {
   }
 
   #resolve(url: string | URL, params: RequestOptions["params"]): URL {
-    const target = resolveURL(url, this.#base);
+    const target = resolveURL(url, this.#prefix);
     if (params !== undefined) appendParams(target, params);
     return target;
   }
 
   #mergeHeaders(options: RequestOptions, clientCredentials: boolean): Headers {
     const headers = new Headers(this.#headers);
-    if (!clientCredentials) for (const name of this.#policy.sensitiveHeaders) headers.delete(name);
+    if (!clientCredentials && this.#headers !== undefined)
+      for (const name of this.#policy.sensitiveHeaders) headers.delete(name);
     if (options.headers !== undefined) {
       for (const [name, value] of headersOf(options.headers)) headers.set(name, value);
     }
@@ -244,13 +250,24 @@ function networkError(error: unknown, origin: string): unknown {
   );
 }
 
-/** Resolves `url` against `base` the way httpx does: the base path is a prefix, not replaced. */
-export function resolveURL(url: string | URL, base: URL | undefined): URL {
+/**
+ * Resolves `url` under `prefix` (the base URL with a trailing slash) the way
+ * httpx does: the base path is a prefix, not replaced. Exported for tests only.
+ */
+export function resolveURL(url: string | URL, prefix: string | undefined): URL {
   if (url instanceof URL) return new URL(url);
-  if (base === undefined || /^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url);
-  const prefix = base.href.endsWith("/") ? base.href : `${base.href}/`;
-  return new URL(url.startsWith("/") ? url.slice(1) : url, prefix);
+  if (prefix === undefined || SCHEME.test(url)) return new URL(url);
+  const path = url.startsWith("/") ? url.slice(1) : url;
+  // A plain path (no dot segment, escape, backslash or white space) resolves under the prefix to the
+  // concatenation: one parse instead of two. Anything else takes the parser's relative resolution.
+  if (PLAIN_PATH.test(path) && !path.includes("/.")) return new URL(prefix + path);
+  // "./" keeps a first segment with a colon ("/h:x" without its slash) a path, not a scheme.
+  return new URL(SCHEME.test(path) ? `./${path}` : path, prefix);
 }
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+const PLAIN_PATH = /^[\w~!$&'()*+,;=:@-][^%\\\s]*$/;
 
 function appendParams(url: URL, params: NonNullable<RequestOptions["params"]>): void {
   if (params instanceof URLSearchParams) {

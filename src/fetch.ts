@@ -75,13 +75,13 @@ export function withAuth(
   };
   const manual: SendPolicy = { ...policy, followRedirects: false };
 
-  return async (input, init) => {
+  const authenticatedFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const base = input instanceof Request ? input : undefined;
     const url = new URL(base?.url ?? String(input));
     const headers = headersOf(init?.headers ?? base?.headers);
     const rawBody = init?.body !== undefined ? init.body : (base?.body ?? null);
     const redirect = init?.redirect ?? base?.redirect ?? "follow";
-    const response = await send(
+    const sent = send(
       {
         url,
         method: (init?.method ?? base?.method ?? "GET").toUpperCase(),
@@ -91,10 +91,23 @@ export function withAuth(
       },
       redirect === "follow" ? policy : manual,
     );
-    if (redirect === "error" && response.status >= 300 && response.status < 400 && response.headers.has("location")) {
-      await response.body?.cancel();
-      throw new TypeError(`fetch failed: redirect from ${url.origin} with redirect mode "error"`);
-    }
-    return response;
+    return redirect === "error" ? sent.then((response) => refuseRedirect(response, url)) : sent;
   };
+  // fetch never throws: a bad URL or header is a rejected promise, as with the function it wraps.
+  return (input, init) => {
+    try {
+      return authenticatedFetch(input, init);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
+/** `redirect: "error"`: a redirect is a network error, as fetch has it. */
+async function refuseRedirect(response: Response, url: URL): Promise<Response> {
+  if (response.status >= 300 && response.status < 400 && response.headers.has("location")) {
+    await response.body?.cancel();
+    throw new TypeError(`fetch failed: redirect from ${url.origin} with redirect mode "error"`);
+  }
+  return response;
 }

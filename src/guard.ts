@@ -104,6 +104,8 @@ export class RejectionGuard {
     const state = this.#state(auth, origin);
     if (ticket) state.slotTaken = false;
     if (!rejected) {
+      // Verified already: nothing failed since, no one waits (the hot path, once credentials work).
+      if (state.verified) return;
       state.failures = 0;
       state.blockedUntil = 0;
       state.verified = true;

@@ -1,14 +1,16 @@
 import { EventEmitter } from "node:events";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveURL } from "../src/client.js";
 import {
   BasicAuth,
   Client,
   FunctionAuth,
   get,
   InsecureTransportError,
+  NetworkError,
   post,
   TimeoutError,
-  NetworkError,
   withAuth,
 } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
@@ -69,6 +71,44 @@ describe("Client", () => {
     expect(echoed.url).toBe(`${server.url}/anything/api/items?page=2&tag=a&tag=b`);
     expect(echoed.json).toEqual({ name: "x" });
     expect(echoed.headers["content-type"]).toBe("application/json");
+  });
+
+  it("resolves a relative URL under baseURL as the URL parser would, whichever way it takes", async () => {
+    // Plain paths are joined by concatenation (one parse); the rest by the parser's relative resolution.
+    const prefixes = ["http://h/api/", "https://h:8443/a/b/", "http://127.0.0.1:9/", "http://[::1]:9/x%20y/"];
+    const piece = fc.constantFrom(..."ab/.?#%:@ \\-_~é;=&+", "..", "../", "./", "%2e", "%2E%2e", ".a.", "x:");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 10 }), fc.constantFrom(...prefixes), (pieces, prefix) => {
+        const url = pieces.join("");
+        const path = url.startsWith("/") ? url.slice(1) : url;
+        if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return; // absolute: not resolved under the base
+        const expected = (() => {
+          try {
+            return new URL(path, prefix).href;
+          } catch {
+            return "invalid";
+          }
+        })();
+        let actual: string;
+        try {
+          actual = resolveURL(url, prefix).href;
+        } catch {
+          actual = "invalid";
+        }
+        // A path that looks like a scheme once its slash is gone ("/h:x") stays a path under the base.
+        if (/^[a-z][a-z0-9+.-]*:/i.test(path)) expect(actual.startsWith(prefix)).toBe(true);
+        else expect(actual).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+    const client = new Client({ baseURL: `${server.url}/anything/api` });
+    for (const [path, expected] of [
+      ["/a/./b/../c", "/anything/api/a/c"],
+      ["/mailto:x", "/anything/api/mailto:x"],
+      ["x/.y./..", "/anything/api/x/"],
+    ]) {
+      expect((await (await client.get(path as string)).json()).url).toBe(`${server.url}${expected}`);
+    }
   });
 
   it("merges default headers under per-request headers", async () => {
