@@ -144,7 +144,18 @@ function writeOutputs(summaries: Summary[], missing: Scheme[], size: CoreSize, s
   const sizeLine =
     `Core size (${size.names.join(" + ")}, esbuild, minified + gzip -9): **${(size.gzippedBytes / 1024).toFixed(1)} KB** ` +
     `(${(size.minifiedBytes / 1024).toFixed(1)} KB minified); target < ${SIZE_TARGET_BYTES / 1024} KB: ` +
-    `${size.gzippedBytes < SIZE_TARGET_BYTES ? "met" : "**missed**"}.`;
+    `${size.gzippedBytes < SIZE_TARGET_BYTES ? "met" : "**missed**"}. Alone, gzipped: ` +
+    `${Object.entries(size.alone)
+      .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(1)} KB`)
+      .join(", ")}.\n\n` +
+    "| part of the core | minified KB | share |\n| --- | ---: | ---: |\n" +
+    Object.entries(size.parts)
+      .sort((a, b) => b[1] - a[1])
+      .map(
+        ([part, bytes]) =>
+          `| ${part} | ${(bytes / 1024).toFixed(1)} | ${Math.round((100 * bytes) / size.minifiedBytes)} % |`,
+      )
+      .join("\n");
   const section = [
     `Run of ${started.toISOString()}${quick ? " (BENCH_QUICK: short phases, figures are rough)" : ""}: ` +
       `${rounds} rounds, ${phase.durationMs} ms measured per scenario and round after ${phase.warmupMs} ms of warm-up; ` +
