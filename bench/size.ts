@@ -23,7 +23,10 @@ const PARTS: readonly (readonly [string, RegExp])[] = [
   ["Digest (RFC 7616)", /schemes\/digest/],
   ["challenge parser (RFC 7235, RFC 8187)", /headers\//],
   ["Basic, Bearer, function auth", /schemes\//],
-  ["send path (redirects, origin rules, replay, timeouts)", /src\/(send|flow|body|deadline|fetch|origin|fast-path|auth)\.ts$/],
+  [
+    "send path (redirects, origin rules, replay, timeouts)",
+    /src\/(send|flow|body|deadline|fetch|origin|fast-path|auth)\.ts$/,
+  ],
   ["bad-credential guard", /src\/guard\.ts$/],
   ["errors, redaction, debug", /src\/(errors|redact|debug)\.ts$/],
 ];

@@ -4,7 +4,7 @@ import { NetworkError } from "./errors.js";
 import type { FetchLike } from "./flow.js";
 import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { normaliseOrigins } from "./origin.js";
-import { headersOf } from "./redact.js";
+import { headersOf, NO_HEADERS } from "./redact.js";
 import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
 
 /**
@@ -223,6 +223,10 @@ export class Client {
   }
 
   #mergeHeaders(options: RequestOptions, clientCredentials: boolean): Headers {
+    // Nothing to merge and nothing to add: the shared empty headers, which the send path only reads.
+    if (this.#headers === undefined && options.headers === undefined && options.json === undefined) {
+      return NO_HEADERS;
+    }
     const headers = new Headers(this.#headers);
     if (!clientCredentials && this.#headers !== undefined)
       for (const name of this.#policy.sensitiveHeaders) headers.delete(name);

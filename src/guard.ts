@@ -50,6 +50,7 @@ export type GuardTicket = boolean;
 export class RejectionGuard {
   readonly #maxFailures: number;
   readonly #cooldownMs: number;
+  #last: { readonly auth: Auth; readonly origin: string; readonly state: SpaceState } | undefined;
 
   constructor(options: RejectionGuardOptions = {}) {
     this.#maxFailures = options.maxFailures ?? 3;
@@ -140,6 +141,15 @@ export class RejectionGuard {
   }
 
   #state(auth: Auth, origin: string): SpaceState {
+    // Most guards see one auth and one origin: remember the last pair's state (entries are never removed).
+    const last = this.#last;
+    if (last !== undefined && last.auth === auth && last.origin === origin) return last.state;
+    const state = this.#lookup(auth, origin);
+    this.#last = { auth, origin, state };
+    return state;
+  }
+
+  #lookup(auth: Auth, origin: string): SpaceState {
     let spaces = states.get(auth);
     if (spaces === undefined) {
       spaces = new Map();

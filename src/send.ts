@@ -127,14 +127,13 @@ const timeoutMarker = Symbol("authflow timeout");
 
 async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Response> {
   const first = outgoing.url.origin;
-  const trusted = (origin: string) => origin === first || policy.trustedOrigins.includes(origin);
   let { url, method, body } = outgoing;
   let headers = outgoing.headers;
   let credentials = true;
   for (let hop = 0; ; hop++) {
     const origin = hop === 0 ? first : url.origin;
     // Once stripped, credentials stay stripped for the rest of the chain (Go CVE-2024-45336).
-    credentials = credentials && trusted(origin);
+    credentials = credentials && (hop === 0 || trusted(origin, first, policy));
     // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
     const attemptHeaders = credentials ? headers : stripped(headers, policy.sensitiveHeaders);
     let auth = credentials ? policy.auth : null;
@@ -176,7 +175,7 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
       for (const name of BODY_HEADERS) headers.delete(name);
     } else if (
       (auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders)) &&
-      !trusted(next.origin) &&
+      !trusted(next.origin, first, policy) &&
       hasBody(method, body)
     ) {
       await discard(response);
@@ -189,6 +188,11 @@ async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
     await discard(response);
     url = next;
   }
+}
+
+/** Whether `origin` may receive the credentials of a chain that started at `first`. */
+function trusted(origin: string, first: string, policy: SendPolicy): boolean {
+  return origin === first || policy.trustedOrigins.includes(origin);
 }
 
 /** One request of a chain, before auth. */

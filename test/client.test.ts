@@ -5,6 +5,7 @@ import { resolveURL } from "../src/client.js";
 import {
   BasicAuth,
   Client,
+  DigestAuth,
   FunctionAuth,
   get,
   InsecureTransportError,
@@ -13,6 +14,7 @@ import {
   TimeoutError,
   withAuth,
 } from "../src/index.js";
+import { NO_HEADERS } from "../src/redact.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
 
@@ -183,6 +185,37 @@ describe("Client", () => {
 });
 
 describe("withAuth", () => {
+  it("requests without headers share one empty Headers, which nothing writes to", async () => {
+    // Digest challenges, 303s and Basic in parallel, none with headers of its own: no header may cross over.
+    const digest = withAuth(fetch, new DigestAuth("d", "pw"));
+    const basic = withAuth(fetch, ["u", "p"]);
+    const bare = withAuth(fetch, null);
+    const to = (path: string) => encodeURIComponent(`${server.url}${path}`);
+    const sent = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        index % 3 === 0
+          ? digest(`${server.url}/digest-auth/auth/d/pw`)
+          : index % 3 === 1
+            ? basic(`${server.url}/redirect-to?url=${to("/anything/after")}&status_code=303`, {
+                method: "POST",
+                body: "x",
+              })
+            : bare(`${server.url}/anything/bare`),
+      ),
+    );
+    for (const [index, response] of sent.entries()) {
+      expect(response.status).toBe(200);
+      const echoed = await response.json();
+      if (index % 3 === 2) expect(echoed.headers.authorization).toBeUndefined();
+      if (index % 3 === 1) expect(echoed.headers.authorization).toBe(`Basic ${btoa("u:p")}`);
+    }
+    expect((await (await bare(`${server.url}/anything/last`)).json()).headers.authorization).toBeUndefined();
+    expect(() => NO_HEADERS.set("authorization", "x")).toThrow(/read-only/);
+    expect(() => NO_HEADERS.append("x-a", "x")).toThrow(/read-only/);
+    expect(() => NO_HEADERS.delete("x-a")).toThrow(/read-only/);
+    expect([...NO_HEADERS]).toEqual([]);
+  });
+
   it("wraps global fetch with a tuple", async () => {
     const authedFetch = withAuth(fetch, ["u", "p"]);
     const response = await authedFetch(`${server.url}/basic-auth/u/p`);

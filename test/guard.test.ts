@@ -19,7 +19,9 @@ describe("the bad-credential guard", () => {
     }
     const blocked = client.get("/basic-auth/user/right");
     await expect(blocked).rejects.toBeInstanceOf(AuthRejectedError);
-    await expect(blocked).rejects.toThrow(/rejected 3 times in a row by http:\/\/127\.0\.0\.1:\d+ \(realm "Fake Realm"\)/);
+    await expect(blocked).rejects.toThrow(
+      /rejected 3 times in a row by http:\/\/127\.0\.0\.1:\d+ \(realm "Fake Realm"\)/,
+    );
     await expect(blocked).rejects.not.toThrow("wrong-password");
     for (let index = 0; index < 20; index++) await expect(client.get("/basic-auth/user/right")).rejects.toThrow();
     expect(attempts()).toBe(3);
@@ -57,6 +59,31 @@ describe("the bad-credential guard", () => {
     const client = new Client({ baseURL: server.url, auth: ["x", "y"], rejectionGuard: false });
     for (let index = 0; index < 5; index++) expect((await client.get("/basic-auth/x/z")).status).toBe(401);
     expect(attempts()).toBe(5);
+  });
+
+  it("keeps each credential's count apart when requests alternate between credentials and origins", async () => {
+    // One guard, remembering the last (auth, origin) it saw: alternation must never mix two counts.
+    const other = await startTestServer();
+    try {
+      server.reset();
+      const good = new BasicAuth("g", "ok");
+      const bad = new BasicAuth("g", "bad");
+      const client = new Client({ auth: good });
+      for (let round = 0; round < 3; round++) {
+        expect((await client.get(`${server.url}/basic-auth/g/ok`)).status).toBe(200);
+        expect((await client.get(`${server.url}/basic-auth/g/ok`, { auth: bad })).status).toBe(401);
+        expect((await client.get(`${other.url}/basic-auth/g/ok`, { auth: bad })).status).toBe(401);
+      }
+      await expect(client.get(`${server.url}/basic-auth/g/ok`, { auth: bad })).rejects.toBeInstanceOf(
+        AuthRejectedError,
+      );
+      await expect(client.get(`${other.url}/basic-auth/g/ok`, { auth: bad })).rejects.toBeInstanceOf(AuthRejectedError);
+      expect((await client.get(`${server.url}/basic-auth/g/ok`)).status).toBe(200);
+      expect((await client.get(`${other.url}/basic-auth/g/ok`)).status).toBe(200);
+      expect(attempts()).toBe(7);
+    } finally {
+      await other.close();
+    }
   });
 
   it("keeps separate counts per origin", async () => {
