@@ -5,6 +5,7 @@ import { debug, debugEnabled, schemeName } from "./debug.js";
 import {
   InsecureTransportError,
   InvalidCredentialsError,
+  NetworkError,
   TimeoutError,
   TooManyRedirectsError,
   UnsafeRedirectError,
@@ -49,6 +50,12 @@ export interface SendPolicy {
    * no extra round trip).
    */
   readonly direct?: DirectFetch | undefined;
+  /**
+   * Client's rule: fetch's `TypeError("fetch failed")` (no answer at all)
+   * becomes a {@link NetworkError} that names the origin. withAuth keeps
+   * fetch's own error, as a drop-in must.
+   */
+  readonly namesNetworkErrors?: boolean;
 }
 
 /** `fetch`'s (url, init) form. */
@@ -125,68 +132,91 @@ function combined(parent: AbortSignal | undefined, timeout: AbortSignal): AbortS
 
 const timeoutMarker = Symbol("authflow timeout");
 
+/**
+ * fetch reports every failure to get an answer as `TypeError("fetch failed")`
+ * with the real reason as its cause; the Client names it (see
+ * {@link SendPolicy.namesNetworkErrors}). Anything else
+ * passes through unchanged.
+ */
+function networkError(error: unknown, origin: string): unknown {
+  if (!(error instanceof TypeError) || error.message !== "fetch failed") return error;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const reason =
+    typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause?.code ?? "network error");
+  return new NetworkError(
+    `no answer from ${origin}: ${reason}; check that the server is up and the URL is right`,
+    origin,
+    { cause: error },
+  );
+}
+
 async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Response> {
-  const first = outgoing.url.origin;
-  let { url, method, body } = outgoing;
-  let headers = outgoing.headers;
-  let credentials = true;
-  for (let hop = 0; ; hop++) {
-    const origin = hop === 0 ? first : url.origin;
-    // Once stripped, credentials stay stripped for the rest of the chain (Go CVE-2024-45336).
-    credentials = credentials && (hop === 0 || trusted(origin, first, policy));
-    // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
-    const attemptHeaders = credentials ? headers : stripped(headers, policy.sensitiveHeaders);
-    let auth = credentials ? policy.auth : null;
-    if (isInsecure(url) && !policy.allowInsecureAuth) {
-      // A host-scoped auth (netrc) with nothing for this host sends nothing, so plain HTTP is fine.
-      if (auth !== null && !(await authorizes(auth, url))) auth = null;
-      if (auth !== null || carriesCredentials(attemptHeaders)) throw insecureTransportError(origin);
-    }
-    const attempt: Attempt = { url, origin, method, headers: attemptHeaders, body, hop, signal: outgoing.signal };
-    const response =
-      auth === null ? await policy.fetch(await requestFor(attempt)) : await authenticated(auth, attempt, policy);
-    if (debugEnabled()) {
-      debug(
-        `${method} ${origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${credentials ? "" : ", credentials stripped"})`,
-      );
-    }
-    const location = policy.followRedirects && REDIRECT.has(response.status) ? response.headers.get("location") : null;
-    if (location === null) {
-      if (!body.streaming) body.dispose();
-      return response;
-    }
-    if (hop >= policy.maxRedirects) {
+  try {
+    const first = outgoing.url.origin;
+    let { url, method, body } = outgoing;
+    let headers = outgoing.headers;
+    let credentials = true;
+    for (let hop = 0; ; hop++) {
+      const origin = hop === 0 ? first : url.origin;
+      // Once stripped, credentials stay stripped for the rest of the chain (Go CVE-2024-45336).
+      credentials = credentials && (hop === 0 || trusted(origin, first, policy));
+      // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
+      const attemptHeaders = credentials ? headers : stripped(headers, policy.sensitiveHeaders);
+      let auth = credentials ? policy.auth : null;
+      if (isInsecure(url) && !policy.allowInsecureAuth) {
+        // A host-scoped auth (netrc) with nothing for this host sends nothing, so plain HTTP is fine.
+        if (auth !== null && !(await authorizes(auth, url))) auth = null;
+        if (auth !== null || carriesCredentials(attemptHeaders)) throw insecureTransportError(origin);
+      }
+      const attempt: Attempt = { url, origin, method, headers: attemptHeaders, body, hop, signal: outgoing.signal };
+      const response =
+        auth === null ? await policy.fetch(await requestFor(attempt)) : await authenticated(auth, attempt, policy);
+      if (debugEnabled()) {
+        debug(
+          `${method} ${origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${credentials ? "" : ", credentials stripped"})`,
+        );
+      }
+      const location =
+        policy.followRedirects && REDIRECT.has(response.status) ? response.headers.get("location") : null;
+      if (location === null) {
+        if (!body.streaming) body.dispose();
+        return response;
+      }
+      if (hop >= policy.maxRedirects) {
+        await discard(response);
+        throw new TooManyRedirectsError(
+          `more than ${policy.maxRedirects} redirects starting from ${outgoing.url.origin}; raise maxRedirects if this is expected`,
+        );
+      }
+      const next = redirectTarget(location, url);
+      if (url.protocol === "https:" && next.protocol === "http:") credentials = false;
+      // Fetch §4.4 step 12: 301/302 turn POST into GET, 303 turns everything but HEAD into GET.
+      if (
+        (response.status === 303 && method !== "GET" && method !== "HEAD") ||
+        ((response.status === 301 || response.status === 302) && method === "POST")
+      ) {
+        method = "GET";
+        body.dispose();
+        body = emptyBodySource();
+        headers = new Headers(headers);
+        for (const name of BODY_HEADERS) headers.delete(name);
+      } else if (
+        (auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders)) &&
+        !trusted(next.origin, first, policy) &&
+        hasBody(method, body)
+      ) {
+        await discard(response);
+        throw new UnsafeRedirectError(
+          `refusing to re-send a credentialed request's body from ${url.origin} to ${next.origin} (${response.status} redirect); ` +
+            "add the target to trustedOrigins if it should receive it",
+          next.origin,
+        );
+      }
       await discard(response);
-      throw new TooManyRedirectsError(
-        `more than ${policy.maxRedirects} redirects starting from ${outgoing.url.origin}; raise maxRedirects if this is expected`,
-      );
+      url = next;
     }
-    const next = redirectTarget(location, url);
-    if (url.protocol === "https:" && next.protocol === "http:") credentials = false;
-    // Fetch §4.4 step 12: 301/302 turn POST into GET, 303 turns everything but HEAD into GET.
-    if (
-      (response.status === 303 && method !== "GET" && method !== "HEAD") ||
-      ((response.status === 301 || response.status === 302) && method === "POST")
-    ) {
-      method = "GET";
-      body.dispose();
-      body = emptyBodySource();
-      headers = new Headers(headers);
-      for (const name of BODY_HEADERS) headers.delete(name);
-    } else if (
-      (auth !== null || hasSensitive(attemptHeaders, policy.sensitiveHeaders)) &&
-      !trusted(next.origin, first, policy) &&
-      hasBody(method, body)
-    ) {
-      await discard(response);
-      throw new UnsafeRedirectError(
-        `refusing to re-send a credentialed request's body from ${url.origin} to ${next.origin} (${response.status} redirect); ` +
-          "add the target to trustedOrigins if it should receive it",
-        next.origin,
-      );
-    }
-    await discard(response);
-    url = next;
+  } catch (error) {
+    throw policy.namesNetworkErrors === true ? networkError(error, outgoing.url.origin) : error;
   }
 }
 
