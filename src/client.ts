@@ -98,7 +98,8 @@ const DEFAULTS = {
  */
 export class Client {
   readonly #auth: Auth | null;
-  readonly #base: URL | undefined;
+  /** `baseURL`'s origin, serialised once. */
+  readonly #baseOrigin: string | undefined;
   /** `baseURL` with one trailing slash: relative URLs resolve under it. */
   readonly #prefix: string | undefined;
   /** The default headers, or undefined for none (a request then starts from an empty Headers). */
@@ -110,8 +111,9 @@ export class Client {
 
   constructor(options: ClientOptions = {}) {
     this.#auth = toAuth(options.auth);
-    this.#base = options.baseURL === undefined ? undefined : new URL(String(options.baseURL));
-    this.#prefix = this.#base === undefined ? undefined : this.#base.href.replace(/\/?$/, "/");
+    const base = options.baseURL === undefined ? undefined : new URL(String(options.baseURL));
+    this.#baseOrigin = base?.origin;
+    this.#prefix = base?.href.replace(/\/?$/, "/");
     const headers = headersOf(options.headers);
     this.#headers = headers.keys().next().done === true ? undefined : headers;
     this.#options = { ...DEFAULTS, ...definedOnly(options) } as typeof DEFAULTS;
@@ -156,8 +158,8 @@ export class Client {
     const explicit = options.auth !== undefined;
     // A client's own credentials are bound to its baseURL's origin (axios CVE-2025-27152).
     const clientCredentials =
-      this.#base === undefined ||
-      target.origin === this.#base.origin ||
+      this.#baseOrigin === undefined ||
+      target.origin === this.#baseOrigin ||
       this.#policy.trustedOrigins.includes(target.origin);
     const headers = this.#mergeHeaders(options, clientCredentials);
     let body = options.body;
