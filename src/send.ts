@@ -90,7 +90,9 @@ export function send(outgoing: Outgoing, policy: SendPolicy): Promise<Response> 
       ),
     );
   }
-  return policy.timeout <= 0 ? sendChain(outgoing, policy) : sendTimed(outgoing, policy);
+  if (policy.timeout > 0) return sendTimed(outgoing, policy);
+  const { signal } = outgoing;
+  return sendChain(signal === undefined ? outgoing : { ...outgoing, signal: combined(signal, undefined) }, policy);
 }
 
 async function sendTimed(outgoing: Outgoing, policy: SendPolicy): Promise<Response> {
@@ -98,7 +100,8 @@ async function sendTimed(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
   const parent = outgoing.signal;
   const release = startDeadline(policy.timeout, controller, timeoutMarker);
   try {
-    return await sendChain({ ...outgoing, signal: combined(parent, controller.signal) }, policy);
+    const signal = parent === undefined ? controller.signal : combined(parent, controller.signal);
+    return await sendChain({ ...outgoing, signal }, policy);
   } catch (error) {
     if (controller.signal.reason === timeoutMarker && parent?.aborted !== true) {
       throw new TimeoutError(
@@ -113,17 +116,21 @@ async function sendTimed(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
 }
 
 /**
- * The caller's signal and the timeout's as one. `AbortSignal.any` holds the
- * caller's signal weakly, so a long-lived signal shared by many requests (an
- * application's shutdown signal, say) does not collect a listener per request;
- * the caller's signal still aborts the body read after the headers.
+ * The caller's signal and the timeout's (if any) as one signal of this
+ * request's own. `AbortSignal.any` holds the caller's signal weakly, so a
+ * long-lived signal shared by many requests (an application's shutdown
+ * signal, say) does not collect a listener per request — fetch itself would
+ * add one per request, released only when the garbage collector gets to its
+ * Request, and Node 20's fetch slows down as they pile up. The caller's
+ * signal still aborts the body read after the headers.
  */
-function combined(parent: AbortSignal | undefined, timeout: AbortSignal): AbortSignal {
-  if (parent === undefined) return timeout;
-  if (typeof AbortSignal.any === "function") return AbortSignal.any([parent, timeout]);
+function combined(parent: AbortSignal, timeout: AbortSignal | undefined): AbortSignal {
+  const signals = timeout === undefined ? [parent] : [parent, timeout];
+  if (typeof AbortSignal.any === "function") return AbortSignal.any(signals);
+  if (timeout === undefined) return parent; // nothing to combine, and no weak alternative
   const controller = new AbortController();
   const forward = (signal: AbortSignal) => () => controller.abort(signal.reason);
-  for (const signal of [parent, timeout]) {
+  for (const signal of signals) {
     if (signal.aborted) controller.abort(signal.reason);
     else signal.addEventListener("abort", forward(signal), { once: true });
   }
