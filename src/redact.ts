@@ -53,10 +53,9 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie2?|x-api-ke
 
 /**
  * The headers of every request that has none, one shared object. The send
- * path never writes to a request's own headers when they are empty (it hands
- * fetch a header object of its own then), and this one refuses writes: a
- * change that forgot would fail loudly instead of leaking a header into other
- * requests. One `Headers` less per request is measurable: at fetch's pace on
+ * path never writes to a request's own headers (it hands fetch a copy, or a
+ * header object of its own), and this one refuses writes: a change that
+ * forgot would fail loudly instead of leaking a header into other requests. One `Headers` less per request is measurable: at fetch's pace on
  * loopback each allocation costs more in garbage collection than it does to
  * make.
  */

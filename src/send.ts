@@ -238,7 +238,7 @@ interface Attempt {
   /** `url.origin`, serialised once. */
   readonly origin: string;
   readonly method: string;
-  /** Shared with the chain: the direct path sets Authorization for its one call and puts it back. */
+  /** Shared with the chain and never written to (Request and fetch copy what they are given). */
   readonly headers: Headers;
   readonly body: BodySource;
   readonly hop: number;
@@ -294,25 +294,17 @@ function sentDirectly(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise
   // A body that is not a stream is the same value on every hop.
   const init: RequestInit = { method: attempt.method, body: attempt.body.first(), redirect: "manual" };
   if (attempt.signal !== undefined) init.signal = attempt.signal;
-  let answer: Promise<Response>;
   if (headers.keys().next().done === true) {
     // No other header: a plain object is the cheapest thing to hand fetch.
     init.headers = { authorization: header };
-    answer = direct(attempt.url.href, init);
   } else {
-    // Set for this one call and put back as the caller had them: the platform's fetch copies the
-    // headers into its Request before it returns (Fetch §5.6 step 2), so the chain's own can be shared.
-    init.headers = headers;
-    const prior = headers.get("authorization");
-    headers.set("authorization", header);
-    try {
-      answer = direct(attempt.url.href, init);
-    } finally {
-      if (prior === null) headers.delete("authorization");
-      else headers.set("authorization", prior);
-    }
+    // A copy: the chain's own headers are never written to, and a fetch wrapped by instrumentation may
+    // read them after an await of its own.
+    const sent = new Headers(headers);
+    sent.set("authorization", header);
+    init.headers = sent;
   }
-  return answer.then((response) =>
+  return direct(attempt.url.href, init).then((response) =>
     response.status === 401 ? afterChallenge(auth, attempt, policy, response, header) : response,
   );
 }

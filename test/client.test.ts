@@ -113,6 +113,25 @@ describe("Client", () => {
     }
   });
 
+  it("sends its credentials through a global fetch that an instrumentation wrapped and that reads the headers late", async () => {
+    // The direct path hands fetch a copy of the request's headers: nothing is put back under a wrapper's feet.
+    const platformFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return platformFetch(input, init);
+    };
+    try {
+      const client = new Client({ baseURL: server.url, auth: ["u", "p"], headers: { "x-app": "a" } });
+      const responses = await Promise.all([
+        client.get("/basic-auth/u/p"),
+        client.get("/basic-auth/u/p", { headers: { "x-request": "b" } }),
+      ]);
+      expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    } finally {
+      globalThis.fetch = platformFetch;
+    }
+  });
+
   it("merges default headers under per-request headers", async () => {
     const client = new Client({ baseURL: server.url, headers: { "x-a": "client", "x-b": "client" } });
     const echoed = await (await client.get("/anything", { headers: { "x-b": "request" } })).json();
