@@ -338,3 +338,24 @@ describe("credentials in the URL", () => {
     await expect(attempt).rejects.not.toThrow("CANARY-url-secret");
   });
 });
+
+describe("bad input", () => {
+  it("is a rejected promise, never a synchronous throw, as with fetch", async () => {
+    const client = new Client({ auth: ["u", "p"] });
+    const authedFetch = withAuth(fetch, ["u", "p"]);
+    const calls: Array<() => Promise<Response>> = [
+      () => client.get("not a url"),
+      () => client.get(`${server.url}/x`, { headers: { "x-bad": "a\r\nb" } }),
+      () => authedFetch("not a url"),
+      () => authedFetch(`${server.url}/x`, { headers: { "x-bad": "a\r\nb" } }),
+      () => authedFetch(`http://u:p@127.0.0.1:1/x`),
+    ];
+    for (const call of calls) {
+      let pending: Promise<Response> | undefined;
+      expect(() => {
+        pending = call();
+      }).not.toThrow();
+      await expect(pending).rejects.toThrow();
+    }
+  });
+});
