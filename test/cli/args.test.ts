@@ -24,6 +24,12 @@ describe("parseCommand", () => {
     ]);
   });
 
+  it("takes a value that starts with a dash only in the --option=value form (base64url tokens can)", () => {
+    expect(request(["https://h", "--token=-tok_1"]).credentials).toMatchObject({ type: "bearer", token: "-tok_1" });
+    expect(request(["https://h", "-a", "u:-p"]).credentials).toMatchObject({ password: "-p" });
+    expect(() => request(["https://h", "--token", "-tok_1"])).toThrow(/--token=-XYZ/);
+  });
+
   it("reads httpie's URL shorthands", () => {
     expect(request(["example.com/x"]).url.href).toBe("http://example.com/x");
     expect(request([":3000/x"]).url.href).toBe("http://localhost:3000/x");

@@ -81,7 +81,8 @@ describe("no secret in stdout or stderr, even with -v", () => {
 
   it("Bearer: a token from --token (warned about) and from --token-env (not)", async () => {
     const token = await issuedToken();
-    const given = await runCli([`${server.url}/oauth/protected`, "-v", "--token", token]);
+    // The = form: a base64url token may start with a dash, which parseArgs would take for an option.
+    const given = await runCli([`${server.url}/oauth/protected`, "-v", `--token=${token}`]);
     expect(given.code).toBe(0);
     expect(given.stderr).toMatch(WARNING);
     expectNoSecret(given, token);
