@@ -77,8 +77,10 @@ process.on("message", async (message: ParentMessage) => {
   if (message.type !== "go") return;
   if (role === "victim") {
     await new Promise((resolve) => setTimeout(resolve, message.armAfterMs ?? 0));
-    await auth.getToken({ forceRefresh: true });
-    return;
+    // A forced refresh is satisfied without a token request when another process refreshed while this
+    // one waited for the lock (a newer token than the one it had): force again until this process is
+    // the one that asks, which then never returns.
+    for (;;) await auth.getToken({ forceRefresh: true });
   }
   const tally = { ok: 0, failed: 0, errors: [] as string[] };
   const until = Date.now() + message.durationMs;
