@@ -55,9 +55,9 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie2?|x-api-ke
  * The headers of every request that has none, one shared object. The send
  * path never writes to a request's own headers (it hands fetch a copy, or a
  * header object of its own), and this one refuses writes: a change that
- * forgot would fail loudly instead of leaking a header into other requests. One `Headers` less per request is measurable: at fetch's pace on
- * loopback each allocation costs more in garbage collection than it does to
- * make.
+ * forgot would fail loudly instead of leaking a header into other requests.
+ * One `Headers` less per request is measurable: at fetch's pace on loopback
+ * each allocation costs more in garbage collection than it does to make.
  */
 class NoHeaders extends Headers {
   override append(): never {
@@ -76,7 +76,7 @@ function readOnly(): TypeError {
 }
 
 /** See {@link NoHeaders}. */
-export const NO_HEADERS: Headers = new NoHeaders();
+export const NO_HEADERS: Headers = /* @__PURE__ */ new NoHeaders();
 
 /**
  * `new Headers(init)` ({@link NO_HEADERS} for none: copy before writing),
