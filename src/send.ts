@@ -142,8 +142,8 @@ const timeoutMarker = Symbol("authflow timeout");
 /**
  * fetch reports every failure to get an answer as `TypeError("fetch failed")`
  * with the real reason as its cause; the Client names it (see
- * {@link SendPolicy.namesNetworkErrors}). Anything else
- * passes through unchanged.
+ * {@link SendPolicy.namesNetworkErrors}). Anything else passes through
+ * unchanged.
  */
 function networkError(error: unknown, origin: string): unknown {
   if (!(error instanceof TypeError) || error.message !== "fetch failed") return error;
