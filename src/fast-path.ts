@@ -38,3 +38,22 @@ export async function authorizes(auth: object, url: URL): Promise<boolean> {
   const ask = (auth as Partial<HostScopedAuth>)[mayAuthorize];
   return typeof ask === "function" ? ask.call(auth, url) : true;
 }
+
+/**
+ * For a fast-path Auth that learns from the answer (Digest's `nextnonce`, RFC
+ * 7616 §3.5): the transport calls it with the `Authentication-Info` of an
+ * answer to a request the fast path authorised, and the `Authorization` value
+ * that request carried. Internal protocol, not part of the public API.
+ */
+export const acknowledge: unique symbol = Symbol.for("authflow.acknowledge");
+
+/** What implementing {@link acknowledge} looks like. */
+export interface AcknowledgingAuth {
+  [acknowledge](url: string, authorization: string, authenticationInfo: string): void;
+}
+
+/** The acknowledging method of `auth`, bound, or undefined when it has none. */
+export function acknowledgerOf(auth: object): AcknowledgingAuth[typeof acknowledge] | undefined {
+  const method = (auth as Partial<AcknowledgingAuth>)[acknowledge];
+  return typeof method === "function" ? method.bind(auth) : undefined;
+}

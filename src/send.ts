@@ -10,7 +10,7 @@ import {
   TooManyRedirectsError,
   UnsafeRedirectError,
 } from "./errors.js";
-import { authorizationFor, authorizes, hasFastPath } from "./fast-path.js";
+import { type AcknowledgingAuth, acknowledge, authorizationFor, authorizes, hasFastPath } from "./fast-path.js";
 import { discard, type FetchLike, runAuthFlow } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
 import { isInsecure } from "./origin.js";
@@ -304,9 +304,17 @@ function sentDirectly(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise
     sent.set("authorization", header);
     init.headers = sent;
   }
-  return direct(attempt.url.href, init).then((response) =>
-    response.status === 401 ? afterChallenge(auth, attempt, policy, response, header) : response,
-  );
+  return direct(attempt.url.href, init).then((response) => {
+    if (response.status === 401) return afterChallenge(auth, attempt, policy, response, header);
+    if (acknowledge in auth) acknowledged(auth, attempt.url.href, header, response);
+    return response;
+  });
+}
+
+/** Hands a direct answer's `Authentication-Info` to an Auth that learns from it (Digest's `nextnonce`). */
+function acknowledged(auth: Auth, url: string, header: string, response: Response): void {
+  const info = response.headers.get("authentication-info");
+  if (info !== null) (auth as Auth & AcknowledgingAuth)[acknowledge](url, header, info);
 }
 
 /**

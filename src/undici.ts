@@ -1,7 +1,14 @@
 import type { Dispatcher } from "undici";
 import { type AuthLike, toAuth } from "./auth.js";
 import { bodySource } from "./body.js";
-import { authorizationFor, authorizes, type FastPathAuth, hasFastPath, mayAuthorize } from "./fast-path.js";
+import {
+  acknowledgerOf,
+  authorizationFor,
+  authorizes,
+  type FastPathAuth,
+  hasFastPath,
+  mayAuthorize,
+} from "./fast-path.js";
 import { type GuardTicket, RejectionGuard, type RejectionGuardOptions } from "./guard.js";
 import { ChainController } from "./node/undici-exchange.js";
 import { FastAttempt, LegacyFastAttempt, speaksLegacy } from "./node/undici-fast.js";
@@ -120,6 +127,7 @@ function resolveState(auth: AuthLike, options: AuthInterceptorOptions): Intercep
     auth: resolved,
     fast: hasFastPath(resolved) ? resolved : undefined,
     fastNeedsUrl: hasFastPath(resolved) && resolved[authorizationFor].length > 0,
+    acknowledge: acknowledgerOf(resolved),
     guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
     maxFlowSteps: options.maxFlowSteps ?? 8,
     maxReplayBytes: options.maxReplayBytes ?? 1024 * 1024,

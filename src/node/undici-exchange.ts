@@ -140,7 +140,7 @@ export class Exchange implements Handler {
     this.#settle?.resolve(response);
   }
   /** A response was forwarded to the caller (forward mode); `undefined`: the dispatch failed before one came. */
-  protected forwarded(_status: number | undefined): void {}
+  protected forwarded(_status: number | undefined, _headers?: IncomingHttpHeaders): void {}
 
   /** The answer as a `Response`, once its headers are in (capture mode). */
   response(): Promise<Response> {
@@ -176,7 +176,7 @@ export class Exchange implements Handler {
   onResponseStart(controller: Controller, status: number, headers: IncomingHttpHeaders, message?: string): void {
     if (this.#forward !== undefined && !this.capture(status)) {
       if (status >= 200) this.#answered = true;
-      this.forwarded(status);
+      this.forwarded(status, headers);
       this.#forward.onResponseStart?.(this.#chain ?? controller, status, headers, message);
       return;
     }

@@ -88,6 +88,10 @@ export class LegacyFastAttempt {
     if (status !== 401 || !this.#job.retryable) {
       if (status >= 200) this.#answered = true;
       outcome(this.#policy, this.#job, status);
+      if (this.#policy.acknowledge !== undefined && status >= 200 && status !== 401) {
+        const info = rawHeader(rawHeaders, "authentication-info");
+        if (info !== undefined) this.#policy.acknowledge(this.#job.url, this.#job.authorization as string, info);
+      }
       return this.#caller.onHeaders(status, rawHeaders, resume, message);
     }
     const controller = new LegacyController(this.#abort ?? (() => {}), resume);
@@ -140,8 +144,12 @@ export class FastAttempt extends Exchange {
     return status === 401 && this.#job.retryable;
   }
 
-  protected override forwarded(status: number | undefined): void {
+  protected override forwarded(status: number | undefined, headers?: IncomingHttpHeaders): void {
     outcome(this.#policy, this.#job, status);
+    const { acknowledge } = this.#policy;
+    if (acknowledge === undefined || status === undefined || status < 200 || status === 401) return;
+    const info = headers?.["authentication-info"];
+    if (typeof info === "string") acknowledge(this.#job.url, this.#job.authorization as string, info);
   }
 
   protected override captured(): void {
@@ -183,6 +191,17 @@ class LegacyController implements Controller {
     this.#paused = false;
     this.#resume();
   }
+}
+
+/** The first value of header `name` (lower case) in undici's raw `[name, value, …]` buffers. */
+function rawHeader(raw: readonly (Buffer | string)[], name: string): string | undefined {
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const key = raw[index] as Buffer | string;
+    if (key.length === name.length && String(key).toLowerCase() === name) {
+      return (raw[index + 1] as Buffer | string).toString("latin1");
+    }
+  }
+  return undefined;
 }
 
 /** undici's raw `[name, value, …]` buffers as a header object: names lower case, repeats as arrays. */

@@ -15,6 +15,8 @@ export interface FlowPolicy {
   readonly guard: RejectionGuard | null;
   readonly maxFlowSteps: number;
   readonly maxReplayBytes: number;
+  /** The Auth's `acknowledge` method, bound, when it learns from answers (Digest's `nextnonce`). */
+  readonly acknowledge?: ((url: string, authorization: string, authenticationInfo: string) => void) | undefined;
 }
 
 /** One request taken down the general path. */

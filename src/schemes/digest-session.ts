@@ -108,6 +108,11 @@ export class DigestSession {
     this.#prefix = `Digest ${this.#usernameField}, realm=${quote(challenge.realm)}, nonce=${quote(nonce)}, uri=`;
   }
 
+  /** True when `authorization` (a value this session made) was made with the session's current nonce. */
+  madeWithCurrentNonce(authorization: string): boolean {
+    return authorization.startsWith(this.#prefix);
+  }
+
   /** H(method:uri), remembered: requests repeat the same targets, so the steady state costs one hash. */
   #ha2(method: string, target: string): string {
     const key = `${method} ${target}`;

@@ -1,6 +1,6 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
-import { authorizationFor } from "../fast-path.js";
+import { acknowledge, authorizationFor } from "../fast-path.js";
 import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
 import { type BodyBytes, fixedBody, NO_BODY, readBody, recordBody } from "./digest-body.js";
@@ -112,6 +112,18 @@ export class DigestAuth implements Auth {
     const session = this.#spaces.find(origin, target);
     if (session === undefined || session.challenge.qop === "auth-int") return undefined;
     return session.authorize(method, target, undefined).header;
+  }
+
+  /**
+   * @internal The fast path's sequel: the answer to a request that carried
+   * `authorization` had `Authentication-Info`; adopt its `nextnonce` (RFC 7616
+   * §3.5) when that request used the session's current nonce, as the flow does.
+   */
+  [acknowledge](url: string, authorization: string, authenticationInfo: string): void {
+    const { origin, target } = splitUrl(url);
+    const session = this.#spaces.find(origin, target);
+    if (session === undefined || !session.madeWithCurrentNonce(authorization)) return;
+    adoptNextNonce(session, authenticationInfo);
   }
 
   *#synchronousFlow(request: Request, state: FlowState, cached: DigestSession | undefined): AuthFlow {
@@ -267,6 +279,17 @@ export class DigestAuth implements Auth {
       { offered: ["auth-int"] },
     );
   }
+}
+
+/** Adopts the `nextnonce` of an `Authentication-Info` value, if it has one; a value that does not parse is ignored, as in the flow. */
+function adoptNextNonce(session: DigestSession, authenticationInfo: string): void {
+  let nextnonce: string | undefined;
+  try {
+    nextnonce = parseAuthenticationInfo(authenticationInfo).nextnonce;
+  } catch {
+    return;
+  }
+  if (nextnonce !== undefined) session.adopt(nextnonce);
 }
 
 redactable(DigestAuth.prototype, "DigestAuth", (instance) => ({ username: instance.username, password: REDACTED }));

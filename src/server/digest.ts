@@ -62,8 +62,11 @@ function parseRoute(context: RouteContext): DigestRoute | string {
     userhash: url.searchParams.get("userhash") === "true",
     oneHeader: url.searchParams.get("oneheader") === "1",
     wrongRspauth: url.searchParams.get("rspauth") === "wrong",
-    // With stale_after the point is to wear nonces out, so no nextnonce then.
-    nextnonce: url.searchParams.get("nextnonce") !== "0" && staleAfter === Infinity,
+    // With stale_after the point is to wear nonces out, so no nextnonce then, unless asked for
+    // (`nextnonce=1`: a nonce good for stale_after requests, its successor announced in advance).
+    nextnonce:
+      url.searchParams.get("nextnonce") === "1" ||
+      (url.searchParams.get("nextnonce") !== "0" && staleAfter === Infinity),
   };
 }
 
@@ -74,7 +77,10 @@ function parseRoute(context: RouteContext): DigestRoute | string {
  * success. Query flags: `challenges=SHA-256,MD5` (or `both`) sends one
  * challenge per algorithm, one header line each (`oneheader=1`: one line);
  * `userhash=true` offers userhash; `rspauth=wrong` sends a bad rspauth;
- * `nextnonce=0` sends none.
+ * `nextnonce=0` sends none; `nextnonce=1` sends one even with `stale_after`
+ * (`/digest-auth/auth/u/p/MD5/1?nextnonce=1`: one-time nonces, each success
+ * announcing the next, so a client that ignores `nextnonce` pays a stale
+ * round trip every other request).
  */
 export function digestRoutes({ stats }: ServerContext): RouteFamily {
   const nonces = new NonceTable(MAX_NONCES);
