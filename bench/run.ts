@@ -4,9 +4,10 @@
  * moment hits every contender alike. The test server runs in a process of its
  * own. Writes bench/results.json, bench/chart.svg and the results section of
  * BENCHMARKS.md. `BENCH_QUICK=1` for a short run; `BENCH_ROUNDS=n` for more rounds;
- * `BENCH_SCHEMES=basic,digest` to measure some schemes only.
+ * `BENCH_SCHEMES=basic,digest` to measure some schemes only; `BENCH_PIN=0` not
+ * to pin the server and the client to cores of their own.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createInterface } from "node:readline";
@@ -26,6 +27,9 @@ const phase: Phase = quick
 const SIZE_NAMES = ["BasicAuth", "DigestAuth", "BearerAuth", "withAuth"];
 const SIZE_TARGET_BYTES = 8 * 1024;
 
+/** Whether the server and this process run on cores of their own (see pinning()). */
+let pinned = false;
+
 interface ServerProcess {
   readonly url: string;
   stop(): Promise<void>;
@@ -44,10 +48,15 @@ async function startServer(): Promise<ServerProcess> {
   const command = compiled
     ? [fileURLToPath(new URL("./server.mjs", import.meta.url))]
     : ["--import", "tsx", "bench/server.ts"];
-  const child: ChildProcess = spawn(process.execPath, command, {
-    cwd: root,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  pinned = pinning();
+  const child: ChildProcess = spawn(
+    pinned ? "taskset" : process.execPath,
+    pinned ? ["-c", "0", process.execPath, ...command] : command,
+    {
+      cwd: root,
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const url = await new Promise<string>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the bench server exited early (${code})`)));
@@ -65,6 +74,23 @@ async function startServer(): Promise<ServerProcess> {
         child.stdin?.end();
       }),
   };
+}
+
+/**
+ * Where `taskset` exists and there are two cores or more: the server on core
+ * 0, this process on core 1, so the scheduler does not put them on one core
+ * mid-phase. On a 2-core VM this narrowed the rounds' spread of the Basic
+ * ratios (e.g. withAuth ÷ fetch 0.86–1.12 pinned against 0.83–1.27 not, two
+ * runs each). `BENCH_PIN=0` turns it off.
+ */
+function pinning(): boolean {
+  if (process.env.BENCH_PIN === "0" || os.cpus().length < 2) return false;
+  try {
+    execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Rounds × scenarios, interleaved: each round visits every scheme, and every row of it, starting elsewhere. */
@@ -159,7 +185,8 @@ function writeOutputs(summaries: Summary[], missing: Scheme[], size: CoreSize, s
   const section = [
     `Run of ${started.toISOString()}${quick ? " (BENCH_QUICK: short phases, figures are rough)" : ""}: ` +
       `${rounds} rounds, ${phase.durationMs} ms measured per scenario and round after ${phase.warmupMs} ms of warm-up; ` +
-      `${compiled ? "compiled by esbuild, run by plain node" : "run from the sources through tsx"}.`,
+      `${compiled ? "compiled by esbuild, run by plain node" : "run from the sources through tsx"}` +
+      `${pinned ? "; the server pinned to core 0 and the client to core 1 (taskset)" : ""}.`,
     "",
     `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memoryGiB} GiB, ${info.machine.os}; ` +
       `load average at start ${info.machine.loadAverageAtStart}.`,
