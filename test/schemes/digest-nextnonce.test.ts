@@ -102,6 +102,16 @@ describe("Digest follows nextnonce on a server whose nonces are good for one req
     });
   });
 
+  it("concurrent requests on one-time nonces all succeed: those that shared a nonce answer their stale challenge", async () => {
+    const client = new Client({ baseURL: server.url, auth: new DigestAuth("user", "passwd") });
+    expect((await client.get(PATH)).status).toBe(200);
+    const before = server.stats().routes["digest-auth"] ?? 0;
+    const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await client.get(PATH)).status));
+    expect(statuses).toEqual(Array(10).fill(200));
+    // One of the ten used the announced nonce; each of the others was refused stale once and retried once.
+    expect((server.stats().routes["digest-auth"] ?? 0) - before).toBe(19);
+  });
+
   it("the baseline: a fast path deaf to Authentication-Info pays a stale round trip every other request", async () => {
     // DigestAuth without its acknowledge method: what the direct path did before it heard nextnonce.
     const digest = new DigestAuth("user", "passwd");
