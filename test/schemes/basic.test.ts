@@ -31,8 +31,12 @@ describe("BasicAuth", () => {
     const client = new Client({ baseURL: server.url });
     await fc.assert(
       fc.asyncProperty(
-        fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }).filter((name) => !/[:\x00-\x1f\x7f/]/.test(name) && name !== "." && name !== ".."),
-        fc.string({ unit: "grapheme", maxLength: 16 }).filter((word) => !/[\x00-\x1f\x7f/]/.test(word) && word !== "." && word !== ".."),
+        fc
+          .string({ unit: "grapheme", minLength: 1, maxLength: 12 })
+          .filter((name) => !/[:\x00-\x1f\x7f/]/.test(name) && name !== "." && name !== ".."),
+        fc
+          .string({ unit: "grapheme", maxLength: 16 })
+          .filter((word) => !/[\x00-\x1f\x7f/]/.test(word) && word !== "." && word !== ".."),
         async (username, password) => {
           const path = `/basic-auth/${encodeURIComponent(username)}/${encodeURIComponent(password)}`;
           // "." and ".." are dot segments, which every URL parser removes (WHATWG URL, RFC 3986 §5.2.4): not routes.
