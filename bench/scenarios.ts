@@ -26,6 +26,10 @@ export const CLIENT = "authflow Client";
 export const CLIENT_NO_TIMEOUT = "authflow Client, timeout: false";
 export const WITH_AUTH = "authflow withAuth(fetch)";
 export const INTERCEPTOR = "authflow/undici interceptor";
+/** Global fetch with `dispatcher:` an undici Agent of its own, the header set by hand: the bound of the next. */
+export const FETCH_AGENT = "fetch, own undici Agent (by hand)";
+/** Global fetch with `dispatcher:` an Agent composed with authInterceptor (what setGlobalDispatcher does for all). */
+export const FETCH_INTERCEPTOR = "authflow/undici interceptor under fetch";
 /** The bound each authflow front door wraps. */
 export const BOUND_OF: Record<string, string> = {
   [INTERCEPTOR]: UNDICI,
@@ -33,6 +37,7 @@ export const BOUND_OF: Record<string, string> = {
   [CLIENT]: FETCH_TIMEOUT,
   [CLIENT_NO_TIMEOUT]: FETCH,
   [WITH_AUTH]: FETCH,
+  [FETCH_INTERCEPTOR]: FETCH_AGENT,
 };
 const TIMEOUT_MS = 30_000;
 
@@ -89,6 +94,11 @@ function agent(...interceptors: Dispatcher.DispatcherComposeInterceptor[]): Disp
   const created = new Agent();
   agents.push(created);
   return interceptors.length === 0 ? created : created.compose(...interceptors);
+}
+
+/** fetch's `dispatcher` option (an undici extension Node's fetch takes), typed for the npm undici's Agent. */
+function dispatching(dispatcher: Dispatcher): RequestInit {
+  return { dispatcher } as RequestInit;
 }
 
 export async function closeAgents(): Promise<void> {
@@ -148,6 +158,9 @@ async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, au
   const untimed = new (core.Client as ClientClass)({ baseURL: serverUrl, auth: auth(), timeout: false });
   const timedHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;
   const authedFetch = (core.withAuth as WithAuth)(fetch, auth());
+  const agentHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;
+  const plainAgent = agent();
+  const authAgent = agent(authInterceptor(auth() as Parameters<typeof authInterceptor>[0]));
   const rows: Scenario[] = [
     { scheme, name: UNDICI, role: "bound", operation: viaUndici(agent(), url, undiciHeader) },
     {
@@ -187,6 +200,22 @@ async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, au
       name: INTERCEPTOR,
       role: "authflow",
       operation: viaUndici(agent(authInterceptor(auth() as Parameters<typeof authInterceptor>[0])), url),
+    },
+    {
+      scheme,
+      name: FETCH_AGENT,
+      role: "bound",
+      operation: viaFetch(
+        (target) => fetch(target, { headers: { authorization: agentHeader.next() }, ...dispatching(plainAgent) }),
+        url,
+        agentHeader,
+      ),
+    },
+    {
+      scheme,
+      name: FETCH_INTERCEPTOR,
+      role: "authflow",
+      operation: viaFetch((target) => fetch(target, dispatching(authAgent)), url),
     },
   ];
   return [...rows, ...(await peers(scheme, serverUrl, url))];
