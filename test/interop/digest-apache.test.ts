@@ -69,12 +69,15 @@ describe.skipIf(apache === undefined)("Digest interop: Apache httpd mod_auth_dig
   const send = (auth: DigestAuth, log: (string | null)[] = []) =>
     withAuth(recordingFetch(log), auth, { rejectionGuard: false });
 
-  function countLog(since: number, status: string): number {
-    return server
-      .accessLog()
-      .slice(since)
-      .filter((line) => line.endsWith(` ${status}`)).length;
-  }
+  /** The log's length once earlier requests' lines are in: where a test starts counting. */
+  const logMark = async () => (await server.settledAccessLog(0)).length;
+
+  /** The lines logged since `since`, once there are at least `expected` of them. */
+  const loggedSince = async (since: number, expected: number) =>
+    (await server.settledAccessLog(since + expected)).slice(since);
+
+  const withStatus = (lines: readonly string[], status: string) =>
+    lines.filter((line) => line.endsWith(` ${status}`)).length;
 
   it("authenticates with MD5 and qop=auth, and verifies Apache's rspauth", async () => {
     const options: DigestAuthOptions = { verifyServer: true };
@@ -84,15 +87,16 @@ describe.skipIf(apache === undefined)("Digest interop: Apache httpd mod_auth_dig
   });
 
   it("answers the challenge once, then sends 20 more requests preemptively", async () => {
-    const since = server.accessLog().length;
+    const since = await logMark();
     const fetcher = send(new DigestAuth("user", "passwd"));
     for (let index = 0; index < 21; index++) {
       const response = await fetcher(`${server.url}/private/data.json?n=${index}`);
       expect(response.status).toBe(200);
       await response.arrayBuffer();
     }
-    expect(countLog(since, "401")).toBe(1);
-    expect(countLog(since, "200")).toBe(21);
+    const lines = await loggedSince(since, 22);
+    expect(withStatus(lines, "401")).toBe(1);
+    expect(withStatus(lines, "200")).toBe(21);
   });
 
   it("serves 50 concurrent requests after the first", async () => {
@@ -128,19 +132,20 @@ describe.skipIf(apache === undefined)("Digest interop: Apache httpd mod_auth_dig
   ];
   for (const [door, sender] of fastPaths) {
     it(`takes the fast path through ${door}: one 401, then 20 requests with one round trip each`, async () => {
-      const since = server.accessLog().length;
+      const since = await logMark();
       const send = sender(new DigestAuth("user", "passwd"));
       for (let index = 0; index < 21; index++) expect(await send(`${server.url}${FAST_PATH}&n=${index}`)).toBe(200);
-      expect(countLog(since, "401")).toBe(1);
-      expect(countLog(since, "200")).toBe(21);
+      const lines = await loggedSince(since, 22);
+      expect(withStatus(lines, "401")).toBe(1);
+      expect(withStatus(lines, "200")).toBe(21);
     });
   }
 
   it("makes one attempt with a wrong password and returns Apache's 401", async () => {
-    const since = server.accessLog().length;
+    const since = await logMark();
     const response = await send(new DigestAuth("user", "wrong"))(`${server.url}/private/data.json`);
     expect(response.status).toBe(401);
-    expect(server.accessLog().length - since).toBe(2);
+    expect(await loggedSince(since, 2)).toHaveLength(2);
   });
 
   it("keeps to Apache's domain: no Digest response outside /private/", async () => {

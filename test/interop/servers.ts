@@ -69,6 +69,12 @@ export interface ExternalServer {
   readonly directory: string;
   /** Lines of the access log so far. */
   accessLog(): string[];
+  /**
+   * The access log once it has at least `lines` lines (or after 3 s), read
+   * again 50 ms later: a server writes a request's line after it sent the
+   * response, so the client can be a step ahead of the log.
+   */
+  settledAccessLog(lines: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -103,16 +109,23 @@ export async function launch({ command, args, prepare, accessLog }: Launch): Pro
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const readLog = (): string[] => {
+    const path = join(directory, accessLog);
+    return existsSync(path)
+      ? readFileSync(path, "utf8")
+          .split("\n")
+          .filter((line) => line.length > 0)
+      : [];
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     directory,
-    accessLog: () => {
-      const path = join(directory, accessLog);
-      return existsSync(path)
-        ? readFileSync(path, "utf8")
-            .split("\n")
-            .filter((line) => line.length > 0)
-        : [];
+    accessLog: readLog,
+    async settledAccessLog(lines) {
+      const deadline = Date.now() + 3_000;
+      while (readLog().length < lines && Date.now() < deadline) await delay(20);
+      await delay(50);
+      return readLog();
     },
     async stop() {
       if (child.exitCode === null) {
@@ -141,4 +154,8 @@ export function recordingFetch(log: (string | null)[]) {
     log.push(request.headers.get("authorization"));
     return fetch(request);
   };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
