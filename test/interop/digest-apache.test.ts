@@ -1,12 +1,17 @@
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthChallengeError, Client, withAuth } from "../../src/index.js";
+import { AuthChallengeError, withAuth } from "../../src/index.js";
 import { DigestAuth, type DigestAuthOptions } from "../../src/schemes/digest.js";
-import { authInterceptor } from "../../src/undici.js";
-import { authAgent } from "../helpers/undici.js";
-import { type ExternalServer, findBinary, htdigestLine, launch, recordingFetch, writeFiles } from "./servers.js";
+import {
+  type ExternalServer,
+  fastPathDoors,
+  findBinary,
+  htdigestLine,
+  launch,
+  recordingFetch,
+  writeFiles,
+} from "./servers.js";
 
 // Apache httpd's mod_auth_digest (Debian's apache2 package). Apache 2.4 speaks
 // MD5 with qop=auth only: no SHA-256, no -sess ("Unsupported algorithm in
@@ -109,28 +114,7 @@ describe.skipIf(apache === undefined)("Digest interop: Apache httpd mod_auth_dig
   // The fast paths compute the header without a Request object, from the URL as the transport sends it:
   // Apache compares the Digest uri with the request-target, so a space and an escaped slash must survive.
   const FAST_PATH = "/private/my%20data.json?q=a%20b&x=%2F";
-  const fastPaths: [string, (auth: DigestAuth) => (url: string) => Promise<number>][] = [
-    ["withAuth(global fetch)", (auth) => async (url) => drained(await withAuth(fetch, auth)(url))],
-    [
-      "Client",
-      (auth) => {
-        const client = new Client({ auth });
-        return async (url) => drained(await client.get(url));
-      },
-    ],
-    [
-      "authInterceptor with undici.request",
-      (auth) => {
-        const dispatcher = authAgent(authInterceptor(auth));
-        return async (url) => {
-          const { statusCode, body } = await request(url, { dispatcher });
-          await body.dump();
-          return statusCode;
-        };
-      },
-    ],
-  ];
-  for (const [door, sender] of fastPaths) {
+  for (const [door, sender] of fastPathDoors()) {
     it(`takes the fast path through ${door}: one 401, then 20 requests with one round trip each`, async () => {
       const since = await logMark();
       const send = sender(new DigestAuth("user", "passwd"));
@@ -164,9 +148,3 @@ describe.skipIf(apache === undefined)("Digest interop: Apache httpd mod_auth_dig
     expect((error as AuthChallengeError).offered).toEqual(["MD5"]);
   });
 });
-
-/** The status, with the body read so the connection is reused. */
-async function drained(response: Response): Promise<number> {
-  await response.arrayBuffer();
-  return response.status;
-}

@@ -4,6 +4,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Dispatcher, request } from "undici";
+import { type Auth, Client, withAuth } from "../../src/index.js";
+import { authInterceptor } from "../../src/undici.js";
+import { authAgent } from "../helpers/undici.js";
 
 /**
  * Starts and stops real third-party Digest servers (Apache httpd's
@@ -158,4 +162,44 @@ export function recordingFetch(log: (string | null)[]) {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends a GET with an auth through one of authflow's front doors; resolves to the status, the body read. */
+export type FrontDoor = (auth: Auth) => (url: string) => Promise<number>;
+
+/**
+ * authflow's front doors on their fast paths, where the header is computed
+ * without a Request object, from the URL as the transport sends it:
+ * withAuth(global fetch), Client, and authInterceptor under undici.request
+ * (with `beneath`, if given, composed between it and the Agent).
+ */
+export function fastPathDoors(beneath?: Dispatcher.DispatcherComposeInterceptor): [string, FrontDoor][] {
+  return [
+    ["withAuth(global fetch)", (auth) => async (url) => drained(await withAuth(fetch, auth)(url))],
+    [
+      "Client",
+      (auth) => {
+        const client = new Client({ auth });
+        return async (url) => drained(await client.get(url));
+      },
+    ],
+    [
+      "authInterceptor with undici.request",
+      (auth) => {
+        const dispatcher =
+          beneath === undefined ? authAgent(authInterceptor(auth)) : authAgent(beneath, authInterceptor(auth));
+        return async (url) => {
+          const { statusCode, body } = await request(url, { dispatcher });
+          await body.dump();
+          return statusCode;
+        };
+      },
+    ],
+  ];
+}
+
+/** The status, with the body read so the connection is reused. */
+async function drained(response: Response): Promise<number> {
+  await response.arrayBuffer();
+  return response.status;
 }
