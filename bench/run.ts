@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { closeStatsAgent, type Measurement, measure, type Phase } from "./measure.js";
+import { closeStatsAgent, gcAccounted, type Measurement, measure, type Phase } from "./measure.js";
 import { evaluateTargets, markdownTables, markdownTargets, type Summary, summarise, svgChart } from "./report.js";
 import { availableSchemes, buildScenarios, type Core, closeAgents, type Scenario, type Scheme } from "./scenarios.js";
 import { type CoreSize, coreSize } from "./size.js";
@@ -186,7 +186,8 @@ function writeOutputs(summaries: Summary[], missing: Scheme[], size: CoreSize, s
     `Run of ${started.toISOString()}${quick ? " (BENCH_QUICK: short phases, figures are rough)" : ""}: ` +
       `${rounds} rounds, ${phase.durationMs} ms measured per scenario and round after ${phase.warmupMs} ms of warm-up; ` +
       `${compiled ? "compiled by esbuild, run by plain node" : "run from the sources through tsx"}` +
-      `${pinned ? "; the server pinned to core 0 and the client to core 1 (taskset)" : ""}.`,
+      `${pinned ? "; the server pinned to core 0 and the client to core 1 (taskset)" : ""}` +
+      `${gcAccounted ? "; each phase starts on a collected heap" : "; without --expose-gc, so a phase may pay for the garbage of the one before"}.`,
     "",
     `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memoryGiB} GiB, ${info.machine.os}; ` +
       `load average at start ${info.machine.loadAverageAtStart}.`,
