@@ -35,7 +35,7 @@ export interface Phase {
 const statsAgent = new Agent({ connections: 1 });
 
 /**
- * A full garbage collection between warm-up and measurement, when node runs
+ * A full garbage collection before each contender's warm-up, when node runs
  * with `--expose-gc` (as `npm run bench` does; mitata does the same between
  * benchmarks). Without it a phase inherits the heap the phases before it
  * left, and pays for collecting their garbage: with the contenders in a fixed
@@ -43,8 +43,11 @@ const statsAgent = new Agent({ connections: 1 });
  * fetch follows raw undici.request, authflow's rows follow fetch-based ones.
  * In two A/B pairs of Basic-only runs, Client ÷ fetch with a timeout read
  * 0.923 and 0.925 without it and 0.982 and 0.980 with it; withAuth ÷ fetch
- * 0.903 and 0.893 against 1.021 and 0.977. Each phase still pays for the
- * collections its own allocation triggers.
+ * 0.903 and 0.893 against 1.021 and 0.977. The collection comes before the
+ * warm-up, not after it: a heap freshly shrunk by a full collection makes the
+ * first second of allocation dearer for everyone (axios's CPU per request
+ * rose by 40 % when the measured phase followed it directly). Each phase
+ * still pays for the collections its own allocation triggers.
  */
 const collect = (globalThis as { gc?: () => void }).gc;
 
@@ -98,9 +101,10 @@ async function drive(operation: Operation, concurrency: number, ms: number, tall
 }
 
 export async function measure(operation: Operation, phase: Phase, serverUrl: string): Promise<Measurement> {
-  await drive(operation, phase.concurrency, phase.warmupMs, undefined);
-  // A collected heap: the measured phase does not pay for the garbage earlier phases left behind.
+  // A collected heap, then the contender's own warm-up: the measured phase pays neither for the garbage
+  // earlier phases left behind nor for a heap freshly shrunk by the collection.
   collect?.();
+  await drive(operation, phase.concurrency, phase.warmupMs, undefined);
   const before = await serverRequests(serverUrl);
   const tally: Tally = { completed: 0, errors: 0, firstError: undefined, latencies: [] };
   const cpu = process.cpuUsage();
