@@ -187,7 +187,7 @@ function writeOutputs(summaries: Summary[], missing: Scheme[], size: CoreSize, s
       `${rounds} rounds, ${phase.durationMs} ms measured per scenario and round after ${phase.warmupMs} ms of warm-up; ` +
       `${compiled ? "compiled by esbuild, run by plain node" : "run from the sources through tsx"}` +
       `${pinned ? "; the server pinned to core 0 and the client to core 1 (taskset)" : ""}` +
-      `${gcAccounted ? "; each phase starts on a collected heap" : "; without --expose-gc, so a phase may pay for the garbage of the one before"}.`,
+      `${gcAccounted ? "; a full GC before each contender's warm-up" : "; without --expose-gc, so a phase may pay for the garbage of the one before"}.`,
     "",
     `Machine: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memoryGiB} GiB, ${info.machine.os}; ` +
       `load average at start ${info.machine.loadAverageAtStart}.`,
