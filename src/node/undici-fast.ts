@@ -41,6 +41,12 @@ function outcome(policy: FlowPolicy, job: FastJob, status: number | undefined): 
   else guard.record(policy.auth, job.origin, status === 407 ? PROXY_REJECTED : ACCEPTED, job.ticket);
 }
 
+/** Hands a final answer's `Authentication-Info` to an Auth that learns from it (Digest's `nextnonce`). */
+function acknowledged(policy: FlowPolicy, job: FastJob, status: number, info: string | undefined): void {
+  if (info === undefined || status < 200 || status === 401) return;
+  policy.acknowledge?.(job.url, job.authorization as string, info);
+}
+
 /**
  * The fast attempt for callers that speak undici's handler API of old
  * (`onConnect`/`onHeaders`/…: `undici.request`, `fetch`, wrapped by
@@ -88,9 +94,8 @@ export class LegacyFastAttempt {
     if (status !== 401 || !this.#job.retryable) {
       if (status >= 200) this.#answered = true;
       outcome(this.#policy, this.#job, status);
-      if (this.#policy.acknowledge !== undefined && status >= 200 && status !== 401) {
-        const info = rawHeader(rawHeaders, "authentication-info");
-        if (info !== undefined) this.#policy.acknowledge(this.#job.url, this.#job.authorization as string, info);
+      if (this.#policy.acknowledge !== undefined) {
+        acknowledged(this.#policy, this.#job, status, rawHeader(rawHeaders, "authentication-info"));
       }
       return this.#caller.onHeaders(status, rawHeaders, resume, message);
     }
@@ -146,10 +151,9 @@ export class FastAttempt extends Exchange {
 
   protected override forwarded(status: number | undefined, headers?: IncomingHttpHeaders): void {
     outcome(this.#policy, this.#job, status);
-    const { acknowledge } = this.#policy;
-    if (acknowledge === undefined || status === undefined || status < 200 || status === 401) return;
+    if (this.#policy.acknowledge === undefined || status === undefined) return;
     const info = headers?.["authentication-info"];
-    if (typeof info === "string") acknowledge(this.#job.url, this.#job.authorization as string, info);
+    acknowledged(this.#policy, this.#job, status, typeof info === "string" ? info : undefined);
   }
 
   protected override captured(): void {
