@@ -1,4 +1,35 @@
 /**
+ * Every `code` an {@link AuthflowError} can carry: switch on it exhaustively.
+ *
+ * @example
+ * ```ts
+ * function retryable(code: AuthflowErrorCode): boolean {
+ *   return code === "ERR_NETWORK" || code === "ERR_TIMEOUT";
+ * }
+ * ```
+ */
+export type AuthflowErrorCode =
+  | "ERR_AUTH_FLOW"
+  | "ERR_AUTH_CHALLENGE"
+  | "ERR_CHALLENGE_PARSE"
+  | "ERR_BODY_NOT_REPLAYABLE"
+  | "ERR_INSECURE_TRANSPORT"
+  | "ERR_MISSING_CREDENTIALS"
+  | "ERR_INVALID_CREDENTIALS"
+  | "ERR_INVALID_URL"
+  | "ERR_NETRC"
+  | "ERR_TIMEOUT"
+  | "ERR_TOO_MANY_REDIRECTS"
+  | "ERR_UNSAFE_REDIRECT"
+  | "ERR_AUTH_REJECTED"
+  | "ERR_OAUTH"
+  | "ERR_TOKEN_ENDPOINT"
+  | "ERR_NETWORK"
+  | "ERR_AUTHFLOW_PROXY"
+  | "ERR_AUTHFLOW_RESOURCE_DISCOVERY"
+  | "ERR_AUTHFLOW_TLS";
+
+/**
  * Every error authflow throws extends {@link AuthflowError}: switch on `code`
  * (stable across releases) or use `instanceof`. Messages say what happened and
  * what to do; they name origins, never secrets. The underlying error, when
@@ -14,9 +45,9 @@
  */
 export class AuthflowError extends Error {
   /** A stable, machine-readable identifier of the failure, e.g. `"ERR_AUTH_FLOW"`. */
-  readonly code: string;
+  readonly code: AuthflowErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: AuthflowErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
@@ -177,7 +208,7 @@ export class TimeoutError extends AuthflowError {
  * ```
  */
 export class TooManyRedirectsError extends AuthflowError {
-  constructor(message: string, code = "ERR_TOO_MANY_REDIRECTS") {
+  constructor(message: string, code: AuthflowErrorCode = "ERR_TOO_MANY_REDIRECTS") {
     super(code, message);
   }
 }
@@ -297,5 +328,75 @@ export class NetworkError extends AuthflowError {
   constructor(message: string, origin: string, options?: { cause?: unknown }) {
     super("ERR_NETWORK", message, options);
     this.origin = origin;
+  }
+}
+
+/**
+ * A URL authflow was given could not be parsed. Unlike the platform's own
+ * `TypeError`, neither the message nor any property repeats the URL's
+ * userinfo (`user:pass@`) or query, which often carry secrets; there is no
+ * `cause` holding the original text.
+ *
+ * @example
+ * ```ts
+ * await get("https://user:pa ss@exa mple.com/?token=abc");
+ * // → InvalidURLError: the request URL is not a valid URL (https://[redacted]@exa mple.com/?[redacted]) …
+ * ```
+ */
+export class InvalidURLError extends AuthflowError {
+  /** The URL as given, with userinfo and query replaced by `[redacted]`. */
+  readonly url: string;
+
+  constructor(message: string, url: string) {
+    super("ERR_INVALID_URL", message);
+    this.url = url;
+  }
+}
+
+/**
+ * A netrc file could not be used: not a regular file (a FIFO, a device, a
+ * directory), larger than the size cap, or unreadable. The message names the
+ * path and the reason, never the file's content.
+ *
+ * @example
+ * ```ts
+ * // NETRC=/dev/zero → NetrcError: /dev/zero is not a regular file; point NETRC at a netrc file
+ * ```
+ */
+export class NetrcError extends AuthflowError {
+  /** The path of the netrc file. */
+  readonly path: string;
+
+  constructor(message: string, path: string, options?: { cause?: unknown }) {
+    super("ERR_NETRC", message, options);
+    this.path = path;
+  }
+}
+
+/** The codes of {@link InvalidArgumentError}, as Node's own argument errors spell them. */
+export type InvalidArgumentCode = "ERR_INVALID_ARG_TYPE" | "ERR_INVALID_ARG_VALUE";
+
+/**
+ * An option or argument has the wrong type or an unusable value, found at
+ * construction (never at the first request). A `TypeError`, as the platform's
+ * own argument errors are, with a stable `code` and the option's name.
+ *
+ * @example
+ * ```ts
+ * new Client({ timeout: Number.NaN });
+ * // → InvalidArgumentError: timeout must be a finite number of milliseconds > 0, or false for none (got NaN)
+ * ```
+ */
+export class InvalidArgumentError extends TypeError {
+  /** `"ERR_INVALID_ARG_TYPE"` or `"ERR_INVALID_ARG_VALUE"`. */
+  readonly code: InvalidArgumentCode;
+  /** The option or argument at fault, e.g. `"timeout"` or `"ClientCredentialsAuth.clientId"`. */
+  readonly option: string;
+
+  constructor(code: InvalidArgumentCode, option: string, message: string) {
+    super(message);
+    this.code = code;
+    this.option = option;
+    this.name = "InvalidArgumentError";
   }
 }
