@@ -34,11 +34,12 @@ export function redactURLText(text: string): string {
   const query = result.search(/[?#]/);
   if (query >= 0) result = `${result.slice(0, query)}${result[query]}[redacted]`;
   // Control characters are shown escaped, never raw.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
-  return result.replace(
-    /[\u0000-\u001f\u007f]/g,
-    (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  let shown = "";
+  for (const character of result) {
+    const code = character.charCodeAt(0);
+    shown += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : character;
+  }
+  return shown;
 }
 
 /** `url` for a message or object output: origin and path, never userinfo or query. */
