@@ -11,6 +11,8 @@
  * streaming, and nothing here is meant for anything but RFC 7616.
  */
 
+import { nativeHash } from "./native-hash.js";
+
 const HEX = "0123456789abcdef";
 
 /** The hex of 32-bit words, big-endian, `count` of them. */
@@ -99,8 +101,13 @@ function derive(): Constants {
 
 const schedule1 = new Int32Array(80);
 
-/** Lower-case hex SHA-1 of `bytes` (the legacy Digest `SHA` algorithm). */
+/** Lower-case hex SHA-1 of `bytes` (the legacy Digest `SHA` algorithm); the platform's own where it has one. */
 export function sha1Hex(bytes: Uint8Array): string {
+  return nativeHash === undefined ? portableSha1Hex(bytes) : nativeHash("sha1", bytes);
+}
+
+/** The portable sha1Hex (no platform hash), for runtimes without one and for tests. */
+export function portableSha1Hex(bytes: Uint8Array): string {
   const view = pad(bytes, 64);
   const state = new Int32Array([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]);
   const w = schedule1;
@@ -149,6 +156,11 @@ const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 
 /** Lower-case hex SHA-256 of `bytes`. */
 export function sha256Hex(bytes: Uint8Array): string {
+  return nativeHash === undefined ? portableSha256Hex(bytes) : nativeHash("sha256", bytes);
+}
+
+/** The portable sha256Hex (no platform hash), for runtimes without one and for tests. */
+export function portableSha256Hex(bytes: Uint8Array): string {
   const { k256, iv256 } = constants ?? derive();
   const view = pad(bytes, 64);
   const state = iv256.slice();
@@ -299,12 +311,22 @@ function sha512Words(bytes: Uint8Array, iv: Int32Array, k512: Int32Array): Int32
 
 /** Lower-case hex SHA-512 of `bytes`. */
 export function sha512Hex(bytes: Uint8Array): string {
+  return nativeHash === undefined ? portableSha512Hex(bytes) : nativeHash("sha512", bytes);
+}
+
+/** The portable sha512Hex (no platform hash), for runtimes without one and for tests. */
+export function portableSha512Hex(bytes: Uint8Array): string {
   const { k512, iv512 } = constants ?? derive();
   return wordsHex(sha512Words(bytes, iv512, k512), 16);
 }
 
 /** Lower-case hex SHA-512/256 of `bytes` (Digest's `SHA-512-256`). */
 export function sha512_256Hex(bytes: Uint8Array): string {
+  return nativeHash === undefined ? portableSha512_256Hex(bytes) : nativeHash("sha512-256", bytes);
+}
+
+/** The portable sha512_256Hex (no platform hash), for runtimes without one and for tests. */
+export function portableSha512_256Hex(bytes: Uint8Array): string {
   const { k512, iv512t256 } = constants ?? derive();
   return wordsHex(sha512Words(bytes, iv512t256, k512), 8);
 }

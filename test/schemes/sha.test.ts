@@ -1,14 +1,25 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha1Hex, sha256Hex, sha512_256Hex, sha512Hex } from "../../src/schemes/sha.js";
+import { nativeHash } from "../../src/schemes/native-hash.js";
+import {
+  portableSha1Hex,
+  portableSha256Hex,
+  portableSha512_256Hex,
+  portableSha512Hex,
+  sha1Hex,
+  sha256Hex,
+  sha512_256Hex,
+  sha512Hex,
+} from "../../src/schemes/sha.js";
 
 // node:crypto (OpenSSL) is the independent implementation every case is checked against.
+// The portable implementations are what browsers and other runtimes without node:crypto run.
 const HASHES = [
-  ["sha1", sha1Hex],
-  ["sha256", sha256Hex],
-  ["sha512", sha512Hex],
-  ["sha512-256", sha512_256Hex],
+  ["sha1", portableSha1Hex],
+  ["sha256", portableSha256Hex],
+  ["sha512", portableSha512Hex],
+  ["sha512-256", portableSha512_256Hex],
 ] as const;
 const node = (name: string, bytes: Uint8Array) => createHash(name).update(bytes).digest("hex");
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -16,6 +27,7 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 describe("SHA-1 / SHA-256 / SHA-512 / SHA-512/256", () => {
   it("reproduce the FIPS 180-4 example values for 'abc'", () => {
     // Published in NIST's "Examples with Intermediate Values" for each algorithm.
+    expect(portableSha1Hex(utf8("abc"))).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
     expect(sha1Hex(utf8("abc"))).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
     expect(sha256Hex(utf8("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     expect(sha512Hex(utf8("abc"))).toBe(
@@ -48,5 +60,15 @@ describe("SHA-1 / SHA-256 / SHA-512 / SHA-512/256", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("use the platform's own hash on Node, with the same answers", () => {
+    expect(nativeHash).toBeTypeOf("function");
+    const bytes = utf8("Mufasa:http-auth@example.org:Circle of Life");
+    const exported = [sha1Hex, sha256Hex, sha512Hex, sha512_256Hex];
+    HASHES.forEach(([name, portable], index) => {
+      expect(exported[index]?.(bytes)).toBe(portable(bytes));
+      expect(nativeHash?.(name, bytes)).toBe(node(name, bytes));
+    });
   });
 });
