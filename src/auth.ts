@@ -1,5 +1,6 @@
+import { InvalidArgumentError } from "./errors.js";
 import { BasicAuth } from "./schemes/basic.js";
-import { FunctionAuth, type AuthFunction } from "./schemes/function.js";
+import { type AuthFunction, FunctionAuth } from "./schemes/function.js";
 
 /**
  * One step-by-step exchange with a server, httpx's design: the flow yields a
@@ -66,21 +67,30 @@ export function toAuth(auth: AuthLike | null | undefined): Auth | null {
   if (typeof auth === "function") return new FunctionAuth(auth);
   if (Array.isArray(auth)) return basicFromTuple(auth as readonly [string, string]);
   if (typeof (auth as Auth).authFlow === "function") return auth as Auth;
-  throw new TypeError("auth must be an Auth object, a [username, password] tuple or a function");
+  throw new InvalidArgumentError(
+    "ERR_INVALID_ARG_TYPE",
+    "auth",
+    "auth must be an Auth object, a [username, password] tuple or a function",
+  );
 }
 
-// The same tuple passed per request maps to the same BasicAuth, so the
-// bad-credential guard (keyed by Auth object) sees repeated failures.
-const tuples = new Map<string, BasicAuth>();
-const MAX_TUPLES = 64;
+// A tuple kept in a constant maps to one BasicAuth (the header is encoded once); held weakly, so the
+// map is bounded by the tuples the program holds. The guard keys by the credentials, not by this object.
+// The parts are kept beside it (the tuple holds them anyway): a tuple changed in place gets a new BasicAuth.
+const tuples = new WeakMap<readonly unknown[], { auth: BasicAuth; username: unknown; password: unknown }>();
 
-function basicFromTuple([username, password]: readonly [string, string]): BasicAuth {
-  const key = `${username}\u0000${password}`;
-  let auth = tuples.get(key);
-  if (auth === undefined) {
-    auth = new BasicAuth(username, password);
-    if (tuples.size >= MAX_TUPLES) tuples.delete(tuples.keys().next().value as string);
-    tuples.set(key, auth);
+function basicFromTuple(tuple: readonly [string, string]): BasicAuth {
+  const [username, password] = tuple;
+  const known = tuples.get(tuple);
+  if (known !== undefined && known.username === username && known.password === password) return known.auth;
+  if (tuple.length !== 2) {
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      "auth",
+      `an auth tuple must be [username, password], got ${tuple.length} elements`,
+    );
   }
+  const auth = new BasicAuth(username, password);
+  tuples.set(tuple, { auth, username, password });
   return auth;
 }

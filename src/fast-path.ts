@@ -57,3 +57,19 @@ export function acknowledgerOf(auth: object): AcknowledgingAuth[typeof acknowled
   const method = (auth as Partial<AcknowledgingAuth>)[acknowledge];
   return typeof method === "function" ? method.bind(auth) : undefined;
 }
+
+/**
+ * The bad-credential guard counts failures per credentials, not per Auth
+ * object: `new BasicAuth(u, p)` made per request is the same credentials each
+ * time. An Auth that knows its credentials before its flow runs returns their
+ * keyed identity (src/guard-identity.ts) for `origin`; `null` says they are
+ * known only inside the flow (a function, a token provider), which then
+ * passes the guard itself (`guardedSend` in src/guard.ts). An Auth without
+ * this method is keyed by the object. Internal protocol, not public API.
+ */
+export const credentialIdentity: unique symbol = Symbol.for("authflow.credentialIdentity");
+
+/** What implementing {@link credentialIdentity} looks like. */
+export interface IdentifiedAuth {
+  [credentialIdentity](origin: string): string | null;
+}

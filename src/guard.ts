@@ -1,15 +1,22 @@
 import type { Auth } from "./auth.js";
 import { debug } from "./debug.js";
 import { AuthRejectedError } from "./errors.js";
+import { credentialIdentity, type IdentifiedAuth } from "./fast-path.js";
+import { objectIdentity } from "./guard-identity.js";
+import { bind, unbind } from "./guard-late.js";
+import { displayRealm, failed, type GuardState, peekState, releaseSlot, stateFor, succeeded } from "./guard-store.js";
+import { checkInteger, checkNumber, checkObject } from "./validate.js";
 
 /**
  * Options of the bad-credential guard. After `maxFailures` consecutive
  * authentication failures (a final 401 or 407 although credentials were sent)
- * for the same credentials and protection space, requests fail fast with
+ * for the same credentials and origin, requests fail fast with
  * {@link AuthRejectedError} for `cooldownMs` without contacting the server —
  * many servers lock an account after a few bad attempts. After the cool-down
  * one request goes through as a probe: success clears the count, failure
- * starts another cool-down.
+ * starts another cool-down. The count belongs to the credentials (a keyed
+ * digest of them), so every client and every Auth object holding the same
+ * credentials shares it.
  *
  * @example
  * ```ts
@@ -18,51 +25,50 @@ import { AuthRejectedError } from "./errors.js";
  * ```
  */
 export interface RejectionGuardOptions {
-  /** Consecutive failures that trip the guard (default 3). */
+  /** Consecutive failures that trip the guard: an integer >= 1 (default 3). */
   maxFailures?: number;
-  /** How long requests fail fast once tripped, in milliseconds (default 30 000). */
+  /** How long requests fail fast once tripped, in milliseconds: finite, >= 0 (default 30 000). */
   cooldownMs?: number;
 }
 
-interface SpaceState {
-  failures: number;
-  blockedUntil: number;
-  /** The realm of the last challenge, for the message. */
-  realm: string | undefined;
-  /** A request with these credentials succeeded here, and none failed since: attempts run in parallel. */
-  verified: boolean;
-  /** While not verified, one attempt at a time holds the slot (LOOP-02). */
-  slotTaken: boolean;
-  /** Attempts waiting for the slot. */
-  waiters: Array<(pass: boolean) => void>;
-}
-
-// Keyed by the Auth object: the same credentials used from any client share one count.
-const states = new WeakMap<Auth, Map<string, SpaceState>>();
-
 /**
  * What {@link RejectionGuard.enter} hands back: whether this attempt holds
- * the space's slot (and so must hand it back through `record` or `abandon`).
+ * the slot (and so must hand it back through `record` or `abandon`).
  */
 export type GuardTicket = boolean;
+
+/** A waiter looks at the slot again after 1, 2, 4 … ms, then every this many. */
+const MOST_POLL_MS = 16;
+
+/**
+ * The credentials' identity at `origin`, or null when only the flow learns it
+ * (it then passes the guard through `guardedSend`, src/guard-late.ts).
+ */
+function identityOf(auth: Auth, origin: string): string | null {
+  const identify = (auth as Partial<IdentifiedAuth>)[credentialIdentity];
+  return typeof identify === "function" ? identify.call(auth, origin) : objectIdentity(auth);
+}
 
 /** The guard as the send path uses it. */
 export class RejectionGuard {
   readonly #maxFailures: number;
   readonly #cooldownMs: number;
-  #last: { readonly auth: Auth; readonly origin: string; readonly state: SpaceState } | undefined;
+  #last: { readonly auth: Auth; readonly origin: string; readonly state: GuardState } | undefined;
 
-  constructor(options: RejectionGuardOptions = {}) {
+  constructor(given: RejectionGuardOptions | true = {}) {
+    // `rejectionGuard: true` reads as "on, with the defaults".
+    const options = given === true ? {} : given;
+    checkObject("rejectionGuard", options);
+    checkInteger("rejectionGuard.maxFailures", options.maxFailures, 1);
+    checkNumber("rejectionGuard.cooldownMs", options.cooldownMs, 0);
     this.#maxFailures = options.maxFailures ?? 3;
     this.#cooldownMs = options.cooldownMs ?? 30_000;
   }
 
-  /**
-   * Throws AuthRejectedError while `auth` is cooling down for `origin`. The
-   * protection space is keyed by origin: the realm is only known from a response.
-   */
+  /** Throws AuthRejectedError while the credentials of `auth` are cooling down for `origin`. */
   check(auth: Auth, origin: string): void {
-    const state = states.get(auth)?.get(origin);
+    const identity = identityOf(auth, origin);
+    const state = identity === null ? undefined : peekState(`${origin} ${identity}`);
     if (state !== undefined) this.#checkState(state, origin);
   }
 
@@ -73,58 +79,23 @@ export class RejectionGuard {
    * server-side attempts, not 20 (SECURITY-SCENARIOS LOOP-02). Once a request
    * succeeds, attempts run in parallel again: that path does one map lookup
    * and no await. Throws AuthRejectedError while cooling down; rejects with
-   * the signal's reason if `signal` aborts while waiting.
+   * the signal's reason if `signal` aborts while waiting. A waiting attempt
+   * looks again on its own timer (never on another request's promise).
    */
   enter(auth: Auth, origin: string, signal?: AbortSignal): GuardTicket | Promise<GuardTicket> {
     const state = this.#state(auth, origin);
-    if (state.verified) return false;
-    this.#checkState(state, origin);
-    if (!state.slotTaken) {
-      state.slotTaken = true;
-      return true;
+    if (state === null) {
+      bind(auth, origin, this);
+      return false;
     }
-    return new Promise<boolean>((resolve, reject) => {
-      signal?.throwIfAborted();
-      const onAbort = () => {
-        const index = state.waiters.indexOf(wake);
-        if (index >= 0) state.waiters.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const wake = (pass: boolean) => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(pass);
-      };
-      state.waiters.push(wake);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }).then((pass) => (pass ? false : this.enter(auth, origin, signal)));
+    return this.admit(state, origin, signal);
   }
 
   /** Records the final response to a request sent with `auth` to `origin`. */
   record(auth: Auth, origin: string, response: Response, ticket: GuardTicket = false): void {
-    const rejected = response.status === 401 || response.status === 407;
     const state = this.#state(auth, origin);
-    if (ticket) state.slotTaken = false;
-    if (!rejected) {
-      // Verified already: nothing failed since, no one waits (the hot path, once credentials work).
-      if (state.verified) return;
-      state.failures = 0;
-      state.blockedUntil = 0;
-      state.verified = true;
-      wakeAll(state);
-      return;
-    }
-    state.verified = false;
-    state.failures += 1;
-    state.realm = realmOf(response.headers.get("www-authenticate") ?? response.headers.get("proxy-authenticate") ?? "");
-    if (state.failures >= this.#maxFailures) {
-      state.blockedUntil = Date.now() + this.#cooldownMs;
-      debug(
-        `rejection guard tripped for ${origin} after ${state.failures} failures; cooling down ${this.#cooldownMs} ms`,
-      );
-      wakeAll(state); // each waiter now fails fast
-    } else if (ticket) {
-      state.waiters.shift()?.(false);
-    }
+    if (state === null) unbind(auth, origin);
+    else this.settle(state, origin, response, ticket);
   }
 
   /**
@@ -134,36 +105,119 @@ export class RejectionGuard {
    * one by one: shared failures (a token endpoint down) stay coalesced.
    */
   abandon(auth: Auth, origin: string, ticket: GuardTicket): void {
-    if (!ticket) return;
     const state = this.#state(auth, origin);
-    state.slotTaken = false;
-    for (const wake of state.waiters.splice(0)) wake(true);
+    if (state === null) unbind(auth, origin);
+    else releaseSlot(state, ticket);
   }
 
-  #state(auth: Auth, origin: string): SpaceState {
-    // Most guards see one auth and one origin: remember the last pair's state (entries are never removed).
+  /** @internal Admission for a known state (also for flows that learn their credentials: `guardedSend`). */
+  admit(state: GuardState, origin: string, signal: AbortSignal | undefined): GuardTicket | Promise<GuardTicket> {
+    if (state.verified) return false;
+    this.#checkState(state, origin);
+    if (!state.slotTaken && state.line === undefined) {
+      state.slotTaken = true;
+      return true;
+    }
+    return this.#wait(state, origin, signal);
+  }
+
+  /** @internal The outcome of an admitted attempt. */
+  settle(state: GuardState, origin: string, response: Response, ticket: GuardTicket): void {
+    const live = state.evicted ? stateFor(state.key) : state;
+    if (ticket) state.slotTaken = false;
+    if (response.status !== 401 && response.status !== 407) {
+      // Verified already: nothing failed since (the hot path, once credentials work).
+      if (live.verified) return;
+      live.failures = 0;
+      live.blockedUntil = 0;
+      live.verified = true;
+      succeeded(live);
+      return;
+    }
+    const now = Date.now();
+    live.verified = false;
+    live.failures += 1;
+    live.realm = displayRealm(
+      realmOf(response.headers.get("www-authenticate") ?? response.headers.get("proxy-authenticate") ?? ""),
+    );
+    if (live.failures >= this.#maxFailures) {
+      live.blockedUntil = now + this.#cooldownMs;
+      debug(
+        `rejection guard tripped for ${origin} after ${live.failures} failures; cooling down ${this.#cooldownMs} ms`,
+      );
+    }
+    // Kept through the cool-down and one more cool-down's length (or that long after a failure short of the limit).
+    live.holdUntil = Math.max(live.blockedUntil, now) + this.#cooldownMs;
+    failed(live, now);
+  }
+
+  #state(auth: Auth, origin: string): GuardState | null {
+    // Most guards see one auth and one origin: remember the last pair's state while the store keeps it.
     const last = this.#last;
-    if (last !== undefined && last.auth === auth && last.origin === origin) return last.state;
-    const state = this.#lookup(auth, origin);
+    if (last !== undefined && last.auth === auth && last.origin === origin && !last.state.evicted) return last.state;
+    const identity = identityOf(auth, origin);
+    if (identity === null) return null;
+    const state = stateFor(`${origin} ${identity}`);
     this.#last = { auth, origin, state };
     return state;
   }
 
-  #lookup(auth: Auth, origin: string): SpaceState {
-    let spaces = states.get(auth);
-    if (spaces === undefined) {
-      spaces = new Map();
-      states.set(auth, spaces);
-    }
-    let state = spaces.get(origin);
-    if (state === undefined) {
-      state = { failures: 0, blockedUntil: 0, realm: undefined, verified: false, slotTaken: false, waiters: [] };
-      spaces.set(origin, state);
-    }
-    return state;
+  /**
+   * Waits for the slot by looking again on a timer of its own, never on a
+   * promise another request settles: runtimes that tie promises to the
+   * request that made them (Cloudflare workerd) cancel such waits.
+   */
+  #wait(state: GuardState, origin: string, signal: AbortSignal | undefined): Promise<GuardTicket> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    const number = ++state.issued;
+    state.line ??= [];
+    state.line.push(number);
+    return new Promise<GuardTicket>((resolve, reject) => {
+      let delay = 1;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const leave = () => {
+        const index = state.line?.indexOf(number) ?? -1;
+        if (index >= 0) state.line?.splice(index, 1);
+        if (state.line?.length === 0) state.line = undefined;
+        signal?.removeEventListener("abort", onAbort);
+        if (timer !== undefined) clearTimeout(timer);
+      };
+      const onAbort = () => {
+        leave();
+        reject(signal?.reason);
+      };
+      const look = () => {
+        let turn: GuardTicket | undefined;
+        try {
+          turn = this.#turn(state, number, origin);
+        } catch (error) {
+          leave();
+          reject(error);
+          return;
+        }
+        if (turn === undefined) {
+          delay = Math.min(delay * 2, MOST_POLL_MS);
+          timer = setTimeout(look, delay);
+          return;
+        }
+        leave();
+        resolve(turn);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(look, delay);
+    });
   }
 
-  #checkState(state: SpaceState, origin: string): void {
+  /** A waiter's look: go ahead (false), take the slot (true), keep waiting (undefined), or fail fast. */
+  #turn(state: GuardState, number: number, origin: string): GuardTicket | undefined {
+    if (state.evicted || state.verified || number <= state.releasedThrough) return false;
+    this.#checkState(state, origin);
+    if (state.slotTaken || state.line?.[0] !== number) return undefined;
+    state.slotTaken = true;
+    return true;
+  }
+
+  #checkState(state: GuardState, origin: string): void {
     if (state.failures < this.#maxFailures) return;
     const wait = state.blockedUntil - Date.now();
     if (wait > 0) {
@@ -177,10 +231,6 @@ export class RejectionGuard {
   }
 }
 
-function wakeAll(state: SpaceState): void {
-  for (const wake of state.waiters.splice(0)) wake(false);
-}
-
 /** The first `realm="…"` of a challenge, by a plain scan (the full parser is not needed here). */
 function realmOf(challenge: string): string | undefined {
   const start = challenge.toLowerCase().indexOf("realm=");
@@ -191,11 +241,11 @@ function realmOf(challenge: string): string | undefined {
     return challenge.slice(index, end < 0 ? undefined : end).trim();
   }
   let realm = "";
-  for (index += 1; index < challenge.length; index++) {
+  for (index += 1; index < challenge.length && realm.length <= 200; index++) {
     const character = challenge[index];
     if (character === "\\") realm += challenge[++index] ?? "";
     else if (character === '"') return realm;
     else realm += character;
   }
-  return undefined;
+  return realm.length > 200 ? realm : undefined;
 }

@@ -1,7 +1,9 @@
 import type { AuthFlow } from "../auth.js";
-import { InvalidCredentialsError } from "../errors.js";
-import { authorizationFor } from "../fast-path.js";
+import { InvalidArgumentError, InvalidCredentialsError } from "../errors.js";
+import { authorizationFor, credentialIdentity } from "../fast-path.js";
+import { headerIdentity } from "../guard-identity.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
+import { checkString } from "../validate.js";
 
 /**
  * HTTP Basic authentication (RFC 7617): `username:password`, UTF-8 encoded,
@@ -20,18 +22,24 @@ export class BasicAuth {
   /** The user name (not a secret; shown by `String(auth)`). */
   readonly username: string;
   readonly #header: string;
+  #identity: string | undefined;
 
   /**
-   * @throws TypeError when `username` contains `:` (RFC 7617 §2 forbids it: the
+   * @throws InvalidArgumentError (a TypeError) when either part is not a
+   * string, or when `username` contains `:` (RFC 7617 §2 forbids it: the
    * server could not tell where the password starts).
    * @throws InvalidCredentialsError when either part holds a control character.
    */
   constructor(username: string, password: string) {
-    if (typeof username !== "string" || typeof password !== "string") {
-      throw new TypeError("BasicAuth needs a username and a password, both strings");
-    }
+    // RFC 7617 allows empty parts: only the type is checked.
+    if (username !== "") checkString("BasicAuth.username", username, false);
+    if (password !== "") checkString("BasicAuth.password", password, false);
     if (username.includes(":")) {
-      throw new TypeError("a Basic auth username may not contain ':' (RFC 7617 §2)");
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "BasicAuth.username",
+        "a Basic auth username may not contain ':' (RFC 7617 §2); the server could not tell where the password starts",
+      );
     }
     // RFC 7617 §2.1: CTL characters are not allowed in either part.
     if (hasControlCharacter(username) || hasControlCharacter(password)) {
@@ -49,6 +57,12 @@ export class BasicAuth {
   /** @internal The fast path: Basic is always preemptive. */
   [authorizationFor](): string {
     return this.#header;
+  }
+
+  /** @internal The guard's key: the header as sent, so a function sending the same header shares the count. */
+  [credentialIdentity](): string {
+    this.#identity ??= headerIdentity([["authorization", this.#header]]);
+    return this.#identity;
   }
 }
 redactable(BasicAuth.prototype, "BasicAuth", (auth) => ({ username: auth.username, password: REDACTED }));

@@ -1,7 +1,10 @@
 import type { AuthFlow } from "../auth.js";
-import { InvalidCredentialsError, MissingCredentialsError } from "../errors.js";
-import { authorizationFor } from "../fast-path.js";
+import { InvalidArgumentError, InvalidCredentialsError, MissingCredentialsError } from "../errors.js";
+import { authorizationFor, credentialIdentity } from "../fast-path.js";
+import { headerIdentity } from "../guard-identity.js";
+import { guardedSend } from "../guard-late.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
+import { checkString } from "../validate.js";
 
 /**
  * Where a bearer token comes from: the token itself, or a function asked for
@@ -30,13 +33,25 @@ export class BearerAuth {
   readonly #token: TokenProvider;
   /** Where the token comes from, for diagnostics: "static", "provider" or "env:NAME". */
   readonly source: string;
+  #identity: string | undefined;
 
+  /**
+   * @throws InvalidArgumentError (a TypeError) when `token` is neither a
+   * string nor a function, or `source` is not a non-empty string.
+   * @throws MissingCredentialsError for an empty token,
+   * InvalidCredentialsError for one with control characters.
+   */
   constructor(token: TokenProvider, source?: string) {
     if (typeof token === "string") {
       checkToken(token, "bearer token");
     } else if (typeof token !== "function") {
-      throw new TypeError("BearerAuth needs a token string or a function that returns one");
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_TYPE",
+        "BearerAuth.token",
+        `BearerAuth.token must be a token string or a function that returns one, got ${token === null ? "null" : typeof token}`,
+      );
     }
+    checkString("BearerAuth.source", source);
     this.#token = token;
     this.source = source ?? (typeof token === "string" ? "static" : "provider");
   }
@@ -52,6 +67,7 @@ export class BearerAuth {
    * ```
    */
   static fromEnv(name: string): BearerAuth {
+    checkString("BearerAuth.fromEnv name", name, false);
     return new BearerAuth(() => {
       const value = readEnv(name);
       if (value === undefined || value === "") {
@@ -73,16 +89,31 @@ export class BearerAuth {
     return typeof this.#token === "string" ? `Bearer ${this.#token}` : undefined;
   }
 
+  /**
+   * @internal The guard's key: a static token's header as sent; a provider's
+   * token is known only inside the flow, which passes the guard itself.
+   */
+  [credentialIdentity](): string | null {
+    if (typeof this.#token !== "string") return null;
+    this.#identity ??= headerIdentity([["authorization", `Bearer ${this.#token}`]]);
+    return this.#identity;
+  }
+
   async *#providerFlow(request: Request): AuthFlow {
     const token = await this.#read();
-    request.headers.set("authorization", `Bearer ${token}`);
-    const response: Response = yield request;
+    const response = yield* this.#send(request, token);
     if (response.status !== 401) return;
     // The provider may have rotated the token since; one retry with the new one.
     const fresh = await this.#read();
     if (fresh === token) return;
-    request.headers.set("authorization", `Bearer ${fresh}`);
-    yield request;
+    yield* this.#send(request, fresh);
+  }
+
+  /** Sends `request` with `token`, past the guard under the token's own identity. */
+  #send(request: Request, token: string): AsyncGenerator<Request, Response, Response> {
+    const value = `Bearer ${token}`;
+    request.headers.set("authorization", value);
+    return guardedSend(this, request, () => headerIdentity([["authorization", value]]));
   }
 
   async #read(): Promise<string> {

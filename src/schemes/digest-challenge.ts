@@ -13,6 +13,8 @@ export interface DigestChallenge {
   readonly qop: "auth" | "auth-int" | undefined;
   readonly stale: boolean;
   readonly userhash: boolean;
+  /** `charset=UTF-8` (RFC 7616 §3.3): the server reads `username*` (RFC 8187). */
+  readonly utf8: boolean;
   /** The raw `domain` URIs (RFC 7616 §3.3), space-separated in the challenge. */
   readonly domain: readonly string[];
 }
@@ -35,9 +37,15 @@ function chooseQop(value: string): "auth" | "auth-int" | null {
   return authInt ? "auth-int" : null;
 }
 
+/** `domain` URIs kept per challenge: the lookup scans them, so their number is bounded. */
+const MAX_DOMAIN_URIS = 16;
+
 function splitDomain(value: string | undefined): string[] {
   if (value === undefined) return [];
-  return value.split(" ").filter((uri) => uri.length > 0);
+  return value
+    .split(" ")
+    .filter((uri) => uri.length > 0)
+    .slice(0, MAX_DOMAIN_URIS);
 }
 
 /**
@@ -71,6 +79,7 @@ export function toDigestChallenge(
     qop,
     stale: params.stale?.toLowerCase() === "true",
     userhash: params.userhash?.toLowerCase() === "true",
+    utf8: params.charset?.toLowerCase() === "utf-8",
     domain: splitDomain(params.domain),
   };
 }

@@ -95,6 +95,51 @@ export function hexHash(hash: HashFunction, data: string | Uint8Array): string {
   return hash(typeof data === "string" ? utf8(data) : data);
 }
 
+/**
+ * The bytes of header text. A header value reaches us as a byte string
+ * (fetch's Headers give each byte as one character, RFC 9110 §5.5 obs-text
+ * included), so each character is one byte: a realm or nonce of UTF-8 bytes
+ * is hashed as those bytes, not encoded twice. Text with a character beyond
+ * U+00FF never came from a header and is UTF-8 encoded.
+ */
+function headerBytes(text: string): Uint8Array {
+  if (text.length > scratch.length) {
+    if (text.length > 64 * 1024) return Uint8Array.from(text, (character) => character.charCodeAt(0) & 0xff);
+    scratch = new Uint8Array(text.length * 3);
+  }
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code > 0xff) return utf8(text);
+    scratch[index] = code;
+  }
+  return scratch.subarray(0, text.length);
+}
+
+/** `H(data)` over header text (see {@link byteString}): what goes into the hashes beside the server's realm and nonce. */
+export function byteHash(hash: HashFunction, text: string): string {
+  return hash(headerBytes(text));
+}
+
+/**
+ * The UTF-8 bytes of `text` as a byte string (one character per byte): how a
+ * user name or password outside ASCII is hashed beside header text, and how a
+ * user name travels in a quoted `username` (fetch's Headers accept only
+ * characters up to U+00FF, and put each on the wire as one byte).
+ *
+ * @example
+ * ```ts
+ * byteString("zoë"); // "zo\u00c3\u00ab"
+ * ```
+ */
+export function byteString(text: string): string {
+  let ascii = true;
+  for (let index = 0; index < text.length && ascii; index++) ascii = text.charCodeAt(index) < 0x80;
+  if (ascii) return text;
+  let bytes = "";
+  for (const byte of encoder.encode(text)) bytes += String.fromCharCode(byte);
+  return bytes;
+}
+
 /** Everything the response hash depends on (RFC 7616 §3.4.1). */
 export interface DigestResponseInput {
   readonly algorithm: DigestAlgorithm | string;
@@ -147,8 +192,9 @@ export function keyedDigest(
   nc: string,
   cnonce: string,
 ): string {
-  if (qop === undefined) return hexHash(hash, `${ha1}:${nonce}:${ha2}`);
-  return hexHash(hash, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
+  // The nonce is header text: hashed as the bytes the server sent.
+  if (qop === undefined) return byteHash(hash, `${ha1}:${nonce}:${ha2}`);
+  return byteHash(hash, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
 }
 
 /** A2 (RFC 7616 §3.4.3) for a request or, with an empty method, for rspauth (§3.5). */

@@ -1,5 +1,5 @@
 import { type DigestChallenge, encodeExtValue, isPrintableAscii, quote } from "./digest-challenge.js";
-import { a2, hexHash, keyedDigest, toHex } from "./digest-hash.js";
+import { a2, byteHash, byteString, hexHash, keyedDigest, toHex } from "./digest-hash.js";
 
 /** One authenticated request as sent: what `rspauth` and `nextnonce` are checked against. */
 export interface DigestAttempt {
@@ -41,8 +41,9 @@ function formatCount(count: number): string {
 }
 
 const MAX_COUNT = 0xffffffff;
-/** Distinct (method, target) pairs whose H(A2) a session remembers. */
-const HA2_CACHE_SIZE = 256;
+/** Distinct (method, target) pairs whose H(A2) a session remembers, and the longest target remembered. */
+const HA2_CACHE_SIZE = 64;
+const HA2_CACHE_TARGET = 256;
 
 /**
  * A challenge being answered for one protection space: everything fixed per
@@ -101,7 +102,7 @@ export class DigestSession {
     this.#count = 0;
     if (challenge.resolved.session) {
       this.#sessionCnonce = newCnonce();
-      this.#ha1 = hexHash(challenge.resolved.hash, `${this.#baseHa1}:${nonce}:${this.#sessionCnonce}`);
+      this.#ha1 = byteHash(challenge.resolved.hash, `${this.#baseHa1}:${nonce}:${this.#sessionCnonce}`);
     } else {
       this.#ha1 = this.#baseHa1;
     }
@@ -115,6 +116,7 @@ export class DigestSession {
 
   /** H(method:uri), remembered: requests repeat the same targets, so the steady state costs one hash. */
   #ha2(method: string, target: string): string {
+    if (target.length > HA2_CACHE_TARGET) return hexHash(this.challenge.resolved.hash, `${method}:${target}`);
     const key = `${method} ${target}`;
     let ha2 = this.#ha2Cache.get(key);
     if (ha2 === undefined) {
@@ -146,13 +148,20 @@ export class DigestSession {
   }
 }
 
-/** `username`, the userhash (RFC 7616 §3.4.4), or `username*` (§3.4, RFC 8187) for names outside ASCII. */
+/**
+ * `username`, the userhash (RFC 7616 §3.4.4), or for a name outside ASCII:
+ * `username*` (§3.4, RFC 8187) where the challenge says `charset=UTF-8`, else
+ * the name's UTF-8 bytes in a quoted `username`, as curl and browsers send
+ * it — servers that advertise no charset (Apache httpd's mod_auth_digest)
+ * know no `username*` and compare those bytes.
+ */
 function usernameField(challenge: DigestChallenge, username: string): string {
   if (challenge.userhash) {
-    return `username="${hexHash(challenge.resolved.hash, `${username}:${challenge.realm}`)}"`;
+    return `username="${byteHash(challenge.resolved.hash, `${byteString(username)}:${challenge.realm}`)}"`;
   }
   if (isPrintableAscii(username)) return `username=${quote(username)}`;
-  return `username*=${encodeExtValue(username)}`;
+  if (challenge.utf8) return `username*=${encodeExtValue(username)}`;
+  return `username=${quote(byteString(username))}`;
 }
 
 function headerSuffix(challenge: DigestChallenge): string {

@@ -1,16 +1,33 @@
 import type { DigestSession } from "./digest-session.js";
 
-/** Origins remembered per DigestAuth; the least recently challenged is forgotten first. */
-const MAX_ORIGINS = 256;
+/** Protection spaces (realms) remembered per origin; the least recently challenged goes first. */
+export const MAX_SPACES_PER_ORIGIN = 8;
+/** Protection spaces remembered per DigestAuth, all origins together; the least recently challenged origin goes first. */
+export const MAX_SPACES = 256;
+/**
+ * A challenge longer than this (realm, nonce, opaque and domain, in
+ * characters) is answered but not remembered: a cached session keeps about
+ * three copies of it, and a server chooses its length.
+ */
+export const MAX_CACHED_CHALLENGE = 4 * 1024;
 
 /**
  * The challenge cache of one DigestAuth: sessions by protection space (RFC
  * 9110 §11.5: origin and realm, narrowed by the challenge's `domain`). A
  * lookup never crosses origins, so a cached challenge is never answered
- * towards another server.
+ * towards another server. Bounded in entries and bytes: at most
+ * {@link MAX_SPACES_PER_ORIGIN} per origin (a lookup scans no more, however
+ * many realms a server invents) and {@link MAX_SPACES} in all.
  */
 export class ProtectionSpaces {
+  /** Sessions by origin, most recently challenged first; the map's order is the origins' recency. */
   readonly #byOrigin = new Map<string, DigestSession[]>();
+  #count = 0;
+
+  /** How many sessions are remembered (all origins). */
+  get size(): number {
+    return this.#count;
+  }
 
   /**
    * The session to answer a request to `target` on `origin` preemptively, if
@@ -22,7 +39,7 @@ export class ProtectionSpaces {
     if (sessions === undefined) return undefined;
     if (sessions.length === 1) {
       const only = sessions[0] as DigestSession;
-      return only.usable && matches(only, target) ? only : undefined;
+      return only.usable && matchLength(only, target) >= 0 ? only : undefined;
     }
     let best: DigestSession | undefined;
     let bestLength = -1;
@@ -38,14 +55,19 @@ export class ProtectionSpaces {
 
   /** Remembers `session`, replacing the one for the same realm on its origin. */
   store(session: DigestSession): void {
-    const sessions = this.#byOrigin.get(session.origin) ?? [];
+    if (challengeLength(session) > MAX_CACHED_CHALLENGE) return;
+    const { origin } = session;
+    const sessions = this.#byOrigin.get(origin) ?? [];
     const kept = sessions.filter((other) => other.challenge.realm !== session.challenge.realm);
     kept.unshift(session);
-    this.#byOrigin.delete(session.origin);
-    this.#byOrigin.set(session.origin, kept);
-    if (this.#byOrigin.size > MAX_ORIGINS) {
-      const oldest = this.#byOrigin.keys().next();
-      if (oldest.done !== true) this.#byOrigin.delete(oldest.value);
+    if (kept.length > MAX_SPACES_PER_ORIGIN) kept.length = MAX_SPACES_PER_ORIGIN;
+    this.#count += kept.length - sessions.length;
+    this.#byOrigin.delete(origin);
+    this.#byOrigin.set(origin, kept);
+    while (this.#count > MAX_SPACES) {
+      const [oldest, dropped] = this.#byOrigin.entries().next().value as [string, DigestSession[]];
+      this.#byOrigin.delete(oldest);
+      this.#count -= dropped.length;
     }
   }
 
@@ -54,13 +76,17 @@ export class ProtectionSpaces {
     const sessions = this.#byOrigin.get(session.origin);
     if (sessions === undefined) return;
     const kept = sessions.filter((other) => other !== session);
+    this.#count -= sessions.length - kept.length;
     if (kept.length === 0) this.#byOrigin.delete(session.origin);
     else this.#byOrigin.set(session.origin, kept);
   }
 }
 
-function matches(session: DigestSession, target: string): boolean {
-  return matchLength(session, target) >= 0;
+function challengeLength(session: DigestSession): number {
+  const { challenge } = session;
+  let length = challenge.realm.length + challenge.nonce.length + (challenge.opaque?.length ?? 0);
+  for (const uri of challenge.domain) length += uri.length;
+  return length;
 }
 
 /**
@@ -75,4 +101,21 @@ function matchLength(session: DigestSession, target: string): number {
     if (target.startsWith(path) && path.length > longest) longest = path.length;
   }
   return longest;
+}
+
+/**
+ * The origin and the request-target exactly as fetch sends it (path and
+ * query, percent-encoding kept, no fragment), sliced from `Request.url`, which
+ * is already a serialised absolute URL: no URL parse on the per-request path.
+ */
+export function splitUrl(url: string): { origin: string; target: string } {
+  const authority = url.indexOf("//") + 2;
+  let pathStart = url.indexOf("/", authority);
+  const queryStart = url.indexOf("?", authority);
+  if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) pathStart = queryStart;
+  const hash = url.indexOf("#", authority);
+  const end = hash < 0 ? url.length : hash;
+  if (pathStart < 0 || pathStart > end) return { origin: url.slice(0, end), target: "/" };
+  const target = url.slice(pathStart, end);
+  return { origin: url.slice(0, pathStart), target: target.startsWith("?") ? `/${target}` : target };
 }

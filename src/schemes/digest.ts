@@ -1,39 +1,29 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
-import { acknowledge, authorizationFor } from "../fast-path.js";
+import { acknowledge, authorizationFor, credentialIdentity } from "../fast-path.js";
+import { keyedIdentity } from "../guard-identity.js";
 import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
+import { checkString } from "../validate.js";
 import { type BodyBytes, fixedBody, NO_BODY, readBody, recordBody } from "./digest-body.js";
 import { type DigestChallenge, selectDigestChallenge } from "./digest-challenge.js";
-import { a2, constantTimeEqual, type DigestAlgorithm, hexHash, keyedDigest } from "./digest-hash.js";
+import {
+  a2,
+  byteHash,
+  byteString,
+  constantTimeEqual,
+  type DigestAlgorithm,
+  hexHash,
+  keyedDigest,
+} from "./digest-hash.js";
+import { canonicalAlgorithms, checkOptions, type DigestAuthOptions } from "./digest-options.js";
 import { type DigestAttempt, type DigestIdentity, DigestSession } from "./digest-session.js";
-import { ProtectionSpaces } from "./digest-spaces.js";
+import { MAX_CACHED_CHALLENGE, ProtectionSpaces, splitUrl } from "./digest-spaces.js";
 
-/**
- * Options of {@link DigestAuth}.
- *
- * @example
- * ```ts
- * new DigestAuth("user", "pass", { verifyServer: true, algorithms: ["SHA-256", "SHA-512-256"] });
- * ```
- */
-export interface DigestAuthOptions {
-  /**
-   * Check the server's `rspauth` in `Authentication-Info` (RFC 7616 §3.5) and
-   * throw {@link AuthChallengeError} when it is missing or wrong. Default false.
-   */
-  verifyServer?: boolean;
-  /**
-   * The algorithms this client agrees to answer, e.g. without `"MD5"` to refuse
-   * a man in the middle who strips the stronger challenges. Default: all.
-   */
-  algorithms?: readonly DigestAlgorithm[];
-  /**
-   * Most bytes of a request body kept to hash for `qop=auth-int` when the
-   * challenge arrives after the body went out (default 1 MiB).
-   */
-  maxBodyBytes?: number;
-}
+export type { DigestAuthOptions } from "./digest-options.js";
+
+/** The internal key of {@link DigestAuth}'s cache size, for tests. */
+export const cachedSpaces: unique symbol = Symbol("authflow.digestCachedSpaces");
 
 /** How one run of the flow stands: what was sent, which retries are used up. */
 interface FlowState {
@@ -70,11 +60,18 @@ export class DigestAuth implements Auth {
   readonly #maxBodyBytes: number;
   readonly #spaces = new ProtectionSpaces();
   readonly #identity: DigestIdentity;
+  #guardIdentity: string | undefined;
 
+  /**
+   * @throws InvalidArgumentError (a TypeError) when a part is not a string or
+   * an option is not what it accepts.
+   * @throws InvalidCredentialsError when the user name holds a control character.
+   */
   constructor(username: string, password: string, options: DigestAuthOptions = {}) {
-    if (typeof username !== "string" || typeof password !== "string") {
-      throw new TypeError("DigestAuth needs a username and a password, both strings");
-    }
+    // Empty parts are the server's business: only the type is checked.
+    if (username !== "") checkString("DigestAuth.username", username, false);
+    if (password !== "") checkString("DigestAuth.password", password, false);
+    checkOptions(options);
     // RFC 9110 §5.5: the user name goes into a header; CR, LF or NUL there would inject one.
     if (hasControlCharacter(username)) {
       throw new InvalidCredentialsError("Digest username contains a control character (CR, LF or similar); remove it");
@@ -82,12 +79,14 @@ export class DigestAuth implements Auth {
     this.username = username;
     this.#password = password;
     this.#verifyServer = options.verifyServer ?? false;
-    this.#algorithms = options.algorithms === undefined ? undefined : new Set(options.algorithms);
+    this.#algorithms = options.algorithms === undefined ? undefined : canonicalAlgorithms(options.algorithms);
     this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     // RFC 7616 §3.4.2: H(username ":" realm ":" passwd), once per challenge; the session never sees the password.
+    // The realm is header text (its bytes as sent); the user's parts are UTF-8.
     this.#identity = {
       username,
-      baseHa1: (challenge) => hexHash(challenge.resolved.hash, `${this.username}:${challenge.realm}:${this.#password}`),
+      baseHa1: (challenge) =>
+        byteHash(challenge.resolved.hash, `${byteString(username)}:${challenge.realm}:${byteString(this.#password)}`),
     };
   }
 
@@ -124,6 +123,17 @@ export class DigestAuth implements Auth {
     const session = this.#spaces.find(origin, target);
     if (session === undefined || !session.madeWithCurrentNonce(authorization)) return;
     adoptNextNonce(session, authenticationInfo);
+  }
+
+  /** @internal The guard's key: a keyed digest of the user name and password. */
+  [credentialIdentity](): string {
+    this.#guardIdentity ??= keyedIdentity("d", this.username, this.#password);
+    return this.#guardIdentity;
+  }
+
+  /** @internal How many protection spaces this DigestAuth remembers (all origins): bounded, for tests. */
+  get [cachedSpaces](): number {
+    return this.#spaces.size;
   }
 
   *#synchronousFlow(request: Request, state: FlowState, cached: DigestSession | undefined): AuthFlow {
@@ -242,7 +252,7 @@ export class DigestAuth implements Auth {
       return undefined;
     }
     const { nextnonce } = info;
-    if (nextnonce !== undefined && attempt.session.nonce === attempt.nonce) attempt.session.adopt(nextnonce);
+    if (acceptable(nextnonce) && attempt.session.nonce === attempt.nonce) attempt.session.adopt(nextnonce);
     return info;
   }
 
@@ -289,24 +299,12 @@ function adoptNextNonce(session: DigestSession, authenticationInfo: string): voi
   } catch {
     return;
   }
-  if (nextnonce !== undefined) session.adopt(nextnonce);
+  if (acceptable(nextnonce)) session.adopt(nextnonce);
+}
+
+/** A `nextnonce` worth adopting: the session keeps it, so one longer than a cached challenge may be is ignored. */
+function acceptable(nextnonce: string | undefined): nextnonce is string {
+  return nextnonce !== undefined && nextnonce.length <= MAX_CACHED_CHALLENGE;
 }
 
 redactable(DigestAuth.prototype, "DigestAuth", (instance) => ({ username: instance.username, password: REDACTED }));
-
-/**
- * The origin and the request-target exactly as fetch sends it (path and
- * query, percent-encoding kept, no fragment), sliced from `Request.url`, which
- * is already a serialised absolute URL: no URL parse on the per-request path.
- */
-export function splitUrl(url: string): { origin: string; target: string } {
-  const authority = url.indexOf("//") + 2;
-  let pathStart = url.indexOf("/", authority);
-  const queryStart = url.indexOf("?", authority);
-  if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) pathStart = queryStart;
-  const hash = url.indexOf("#", authority);
-  const end = hash < 0 ? url.length : hash;
-  if (pathStart < 0 || pathStart > end) return { origin: url.slice(0, end), target: "/" };
-  const target = url.slice(pathStart, end);
-  return { origin: url.slice(0, pathStart), target: target.startsWith("?") ? `/${target}` : target };
-}

@@ -80,9 +80,10 @@ function parseRoute(context: RouteContext): DigestRoute | string {
  * `nextnonce=0` sends none; `nextnonce=1` sends one even with `stale_after`
  * (`/digest-auth/auth/u/p/MD5/1?nextnonce=1`: one-time nonces, each success
  * announcing the next, so a client that ignores `nextnonce` pays a stale
- * round trip every other request).
+ * round trip every other request). The body is read (up to
+ * `limits.bodyBytes`) only on `auth-int` routes, whose digest covers it.
  */
-export function digestRoutes({ stats }: ServerContext): RouteFamily {
+export function digestRoutes({ stats, limits }: ServerContext): RouteFamily {
   const nonces = new NonceTable(MAX_NONCES);
 
   /** A fresh nonce; a `nextnonce` keeps the opaque of the challenge it continues. */
@@ -123,7 +124,15 @@ export function digestRoutes({ stats }: ServerContext): RouteFamily {
   }
 
   return {
-    routes: [{ name: "digest-auth", path: "/digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after?", handle }],
+    routes: [
+      {
+        name: "digest-auth",
+        path: "/digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after?",
+        // RFC 7616 §3.4.3: only qop=auth-int hashes the body; other Digest routes never read it.
+        bodyLimit: (params) => (parseQops(params.qop).includes("auth-int") ? limits.bodyBytes : 0),
+        handle,
+      },
+    ],
     reset() {
       nonces.clear();
     },

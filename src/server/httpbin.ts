@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { redirectTarget, requestOrigin } from "./hosts.js";
 import type { RouteContext, RouteFamily, ServerContext } from "./router.js";
 import { sendEmpty, sendJson } from "./router.js";
 
@@ -41,26 +42,43 @@ function anything(context: RouteContext): void {
 }
 
 /**
- * httpbin's `/redirect-to?url=&status_code=`, `/status/:code` (one code, or
- * several comma-separated to pick from at random) and `/anything[/…]`.
+ * httpbin's `/redirect-to?url=&status_code=`: to a path on this server, a
+ * loopback host or the host the request was sent to — unless the server was
+ * started with `openRedirects: true`, any URL, as httpbin does. A test server
+ * reachable from a network is then not an open redirect for phishing links.
  */
-export function httpbinRoutes(_context: ServerContext): RouteFamily {
+function redirectTo(context: RouteContext, openRedirects: boolean): void {
+  const { url, response, request } = context;
+  const target = url.searchParams.get("url");
+  if (target === null) {
+    sendJson(response, 400, { error: "missing url" });
+    return;
+  }
+  const location = openRedirects
+    ? target
+    : redirectTarget(target, requestOrigin(request.headers.host) ?? context.origin);
+  if (location === undefined) {
+    sendJson(response, 403, {
+      error:
+        "redirect-to sends only to this server or a loopback host; start the server with openRedirects: true for any target",
+    });
+    return;
+  }
+  const code = Number(url.searchParams.get("status_code") ?? 302);
+  const status = REDIRECT_STATUSES.has(code) || (code >= 300 && code < 400) ? code : 302;
+  sendEmpty(response, status, { location });
+}
+
+/**
+ * httpbin's `/redirect-to?url=&status_code=`, `/status/:code` (one code, or
+ * several comma-separated to pick from at random) and `/anything[/…]`, which
+ * reads bodies up to `limits.bodyBytes` (the other routes discard them).
+ */
+export function httpbinRoutes({ options, limits }: ServerContext): RouteFamily {
+  const openRedirects = options.openRedirects === true;
   return {
     routes: [
-      {
-        name: "redirect-to",
-        path: "/redirect-to",
-        handle({ url, response }) {
-          const target = url.searchParams.get("url");
-          if (target === null) {
-            sendJson(response, 400, { error: "missing url" });
-            return;
-          }
-          const code = Number(url.searchParams.get("status_code") ?? 302);
-          const status = REDIRECT_STATUSES.has(code) || (code >= 300 && code < 400) ? code : 302;
-          sendEmpty(response, status, { location: target });
-        },
-      },
+      { name: "redirect-to", path: "/redirect-to", handle: (context) => redirectTo(context, openRedirects) },
       {
         name: "status",
         path: "/status/:code",
@@ -77,8 +95,8 @@ export function httpbinRoutes(_context: ServerContext): RouteFamily {
           sendEmpty(response, status, headers);
         },
       },
-      { name: "anything", path: "/anything", handle: anything },
-      { name: "anything", path: "/anything/*", handle: anything },
+      { name: "anything", path: "/anything", bodyLimit: limits.bodyBytes, handle: anything },
+      { name: "anything", path: "/anything/*", bodyLimit: limits.bodyBytes, handle: anything },
     ],
   };
 }

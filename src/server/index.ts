@@ -1,12 +1,28 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+/**
+ * authflow's embedded test server (`authflow/server`, `authflow serve`): a
+ * TEST SERVER, not for production. It answers httpbin's authentication
+ * routes and an OAuth 2.0 token endpoint for fixed, published client secrets
+ * (`defaultClients()`), and reports what it saw, so tests and examples run
+ * offline against real sockets. It listens on loopback by default; bound to
+ * another interface, anyone who can reach it gets tokens for those secrets.
+ * Fault injection is off unless `faults: true`, `/redirect-to` sends only to
+ * this server or loopback unless `openRedirects: true`, and what one client
+ * can make it hold is bounded (`limits`).
+ *
+ * @packageDocumentation
+ */
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basicRoutes } from "./basic.js";
+import { BodyBudget, type BodyOutcome, discardBody } from "./body.js";
 import { digestRoutes } from "./digest.js";
 import { httpbinRoutes } from "./httpbin.js";
 import { oauthRoutes } from "./oauth.js";
+import { checkServerOptions } from "./options.js";
 import {
   emptyStats,
   matchPath,
+  type ResolvedLimits,
   type Route,
   type RouteFamily,
   type ServerStats,
@@ -14,9 +30,10 @@ import {
   type TestServerOptions,
 } from "./router.js";
 
+export { isLoopbackHost } from "./hosts.js";
 export type { OAuthClientRegistration, OAuthFaultKind, OAuthFaultPlan } from "./oauth.js";
 export { defaultClients, TEST_CLIENT_PRIVATE_JWK } from "./oauth.js";
-export type { ServerStats, TestServerOptions } from "./router.js";
+export type { ServerStats, TestServerLimits, TestServerOptions } from "./router.js";
 
 /**
  * A running test server.
@@ -40,13 +57,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
-
 /**
- * Starts the embedded test server: httpbin's authentication routes
- * (`/basic-auth/:user/:passwd`, `/hidden-basic-auth/…`, `/bearer`,
- * `/redirect-to`, `/status/:code`, `/anything`) plus `/_stats`, so the
+ * Starts the embedded test server (for tests and examples — not for
+ * production): httpbin's authentication routes (`/basic-auth/:user/:passwd`,
+ * `/hidden-basic-auth/…`, `/digest-auth/…`, `/bearer`, `/redirect-to`,
+ * `/status/:code`, `/anything`), the OAuth 2.0 routes, and `/_stats`, so the
  * examples that point at httpbin.org run offline by swapping the host.
+ * Options are checked first: a bad one is an `InvalidArgumentError` (a
+ * `TypeError` with a `code`) naming it. Bodies are read only by the routes
+ * that use them, within {@link TestServerLimits}; a request that has not
+ * arrived whole within `limits.requestTimeoutMs` is cut off (408).
  *
  * @example
  * ```ts
@@ -57,8 +77,9 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
  * ```
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const limits = checkServerOptions(options);
   const stats = emptyStats();
-  const context = { options, stats };
+  const context = { options, stats, limits };
   const families: RouteFamily[] = [
     httpbinRoutes(context),
     basicRoutes(context),
@@ -66,10 +87,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     oauthRoutes(context),
   ];
   const routes = families.flatMap((family) => family.routes);
+  const budget = new BodyBudget(stats, limits.totalBodyBytes);
   let origin = "";
 
-  const server = createServer({ keepAliveTimeout: 30_000 }, (request, response) => {
-    void handle(request, response, routes, stats, origin);
+  const server = createHttpServer(limits, (request, response) => {
+    void handle({ request, response, routes, stats, budget, origin });
   });
   server.on("connection", () => {
     stats.connections += 1;
@@ -83,59 +105,95 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: origin,
     stats: () => structuredClone(stats),
     reset() {
-      Object.assign(stats, emptyStats(), { connections: stats.connections });
+      // Connections and the bytes held right now are facts about the present, not counters.
+      const { connections, bodyBytesBuffered } = stats;
+      Object.assign(stats, emptyStats(), { connections, bodyBytesBuffered, bodyBytesBufferedPeak: bodyBytesBuffered });
       for (const family of families) family.reset?.();
     },
     close: () => close(server),
   };
 }
 
-async function handle(
-  request: IncomingMessage,
-  response: ServerResponse,
-  routes: readonly Route[],
-  stats: ServerStats,
-  origin: string,
-): Promise<void> {
+interface Exchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly routes: readonly Route[];
+  readonly stats: ServerStats;
+  readonly budget: BodyBudget;
+  readonly origin: string;
+}
+
+async function handle(exchange: Exchange): Promise<void> {
+  const { request, response, stats, origin } = exchange;
+  // A client that goes away mid-body must not crash the process.
+  request.on("error", () => {});
   try {
     const url = new URL(request.url ?? "/", origin);
-    const body = await readBody(request);
+    const found = url.pathname === "/_stats" ? undefined : findRoute(exchange.routes, request.method, url.pathname);
+    const outcome = await bodyFor(exchange, found);
+    if (outcome.kind === "aborted") return;
     stats.requests += 1;
-    if (url.pathname === "/_stats") {
-      sendJson(response, 200, stats);
-      return;
+    if (outcome.kind === "refused") return refuse(response, outcome.status);
+    // Held until the answer has gone out: a client that does not read its echo keeps the bytes counted.
+    const release = () => exchange.budget.release(outcome.body.length);
+    if (response.destroyed) release();
+    else response.once("close", release);
+    if (url.pathname === "/_stats") sendJson(response, 200, stats);
+    else if (found === undefined) sendJson(response, 404, { error: "not found", path: url.pathname });
+    else {
+      stats.routes[found.route.name] = (stats.routes[found.route.name] ?? 0) + 1;
+      const { params } = found;
+      await found.route.handle({ request, response, url, params, body: outcome.body, origin, stats });
     }
-    for (const route of routes) {
-      if (route.method !== undefined && route.method !== request.method) continue;
-      const params = matchPath(route.path, url.pathname);
-      if (params === null) continue;
-      stats.routes[route.name] = (stats.routes[route.name] ?? 0) + 1;
-      await route.handle({ request, response, url, params, body, origin, stats });
-      return;
-    }
-    sendJson(response, 404, { error: "not found", path: url.pathname });
   } catch (error) {
     if (!response.headersSent) sendJson(response, 500, { error: String(error) });
     else response.destroy();
   }
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.destroy();
-        reject(new Error("request body too large"));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
+interface Found {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+function findRoute(routes: readonly Route[], method: string | undefined, pathname: string): Found | undefined {
+  for (const route of routes) {
+    if (route.method !== undefined && route.method !== method) continue;
+    const params = matchPath(route.path, pathname);
+    if (params !== null) return { route, params };
+  }
+  return undefined;
+}
+
+/** The body, read only for a route that uses it; every other body is discarded unread. */
+async function bodyFor(exchange: Exchange, found: Found | undefined): Promise<BodyOutcome> {
+  const { bodyLimit } = found?.route ?? {};
+  const limit = typeof bodyLimit === "function" ? bodyLimit(found?.params ?? {}) : (bodyLimit ?? 0);
+  if (limit > 0) return exchange.budget.read(exchange.request, limit);
+  const body = await discardBody(exchange.request);
+  return exchange.request.complete ? { kind: "read", body } : { kind: "aborted" };
+}
+
+function refuse(response: ServerResponse, status: 413 | 503): void {
+  if (status === 413) {
+    sendJson(response, 413, { error: "request body too large for this route" });
+    return;
+  }
+  sendJson(response, 503, { error: "the server is holding too many request bodies; retry" }, { "retry-after": "1" });
+}
+
+function createHttpServer(
+  limits: ResolvedLimits,
+  listener: (request: IncomingMessage, response: ServerResponse) => void,
+): Server {
+  const options: ServerOptions = {
+    keepAliveTimeout: 30_000,
+    // A stalled or trickled upload is cut off (408), so it cannot hold a connection or buffered bytes forever.
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.requestTimeoutMs),
+  };
+  return createServer(options, listener);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { authenticateClient, defaultClients, type OAuthClientRegistration } from "./oauth-clients.js";
 import { type OAuthFaultPlan, OAuthFaults, playFault } from "./oauth-faults.js";
-import type { RouteContext, RouteFamily, ServerContext } from "./router.js";
+import type { Route, RouteContext, RouteFamily, ServerContext } from "./router.js";
 import { sendJson } from "./router.js";
 
 export type { OAuthClientRegistration } from "./oauth-clients.js";
@@ -21,6 +21,10 @@ interface IssuedToken {
 /** Parameters that may appear at most once (RFC 6749 §3.2). */
 const SINGLE_PARAMS = ["grant_type", "scope", "audience", "client_id", "client_secret", "client_assertion"];
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt"];
+/** A token request's form: a few parameters and at most one signed assertion (an RS256 JWT with a 4096-bit key is about 1 KiB). */
+export const TOKEN_BODY_BYTES = 16 * 1024;
+/** A fault plan is a small JSON object. */
+export const FAULTS_BODY_BYTES = 4 * 1024;
 
 /**
  * The OAuth 2.0 routes of the test server:
@@ -32,7 +36,10 @@ const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secre
  *   `Bearer error="invalid_token"` (RFC 6750 §3.1);
  * - `GET /.well-known/oauth-authorization-server` — RFC 8414 metadata;
  * - `POST /oauth/_faults`, `DELETE /oauth/_faults` — fault injection
- *   ({@link OAuthFaultPlan}).
+ *   ({@link OAuthFaultPlan}), only with `faults: true` (else 404).
+ *
+ * Bodies: the token endpoint reads at most {@link TOKEN_BODY_BYTES}, the
+ * fault route {@link FAULTS_BODY_BYTES}; the other routes discard theirs.
  *
  * `oauthClockSkewSeconds` shifts this family's clock (Date header, token
  * expiry, assertion checks) to play a server whose clock is off.
@@ -165,13 +172,26 @@ export function oauthRoutes(context: ServerContext): RouteFamily {
     );
   }
 
+  // Off unless asked for: anyone who reaches the server could otherwise switch its token endpoint's faults.
+  const faultRoutes: Route[] =
+    options.faults === true
+      ? [
+          {
+            name: "oauth-faults",
+            method: "POST",
+            path: "/oauth/_faults",
+            bodyLimit: FAULTS_BODY_BYTES,
+            handle: configureFaults,
+          },
+          { name: "oauth-faults", method: "DELETE", path: "/oauth/_faults", handle: configureFaults },
+        ]
+      : [];
   return {
     routes: [
-      { name: "oauth-token", method: "POST", path: "/oauth/token", handle: token },
+      { name: "oauth-token", method: "POST", path: "/oauth/token", bodyLimit: TOKEN_BODY_BYTES, handle: token },
       { name: "oauth-protected", path: "/oauth/protected", handle: protectedResource },
       { name: "oauth-metadata", method: "GET", path: "/.well-known/oauth-authorization-server", handle: metadata },
-      { name: "oauth-faults", method: "POST", path: "/oauth/_faults", handle: configureFaults },
-      { name: "oauth-faults", method: "DELETE", path: "/oauth/_faults", handle: configureFaults },
+      ...faultRoutes,
     ],
     reset() {
       issued.clear();

@@ -75,7 +75,10 @@ describe("chaos at an origin", () => {
 describe("chaos at the token endpoint", () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ clients: [{ clientId: "c", authMethod: "client_secret_basic", clientSecret: CLIENT_SECRET }] });
+    server = await startTestServer({
+      faults: true,
+      clients: [{ clientId: "c", authMethod: "client_secret_basic", clientSecret: CLIENT_SECRET }],
+    });
   });
   afterAll(() => server.close());
   afterEach(() => server.reset());

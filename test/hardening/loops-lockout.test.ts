@@ -59,11 +59,14 @@ describe("LOOP-01: a rejected credential is tried once per request, never looped
   it("LOOP-01: a 407 is not retried: one request per call (global fetch: a TypeError; a raw transport: the 407)", async () => {
     const origin = await server(alwaysRejects('Basic realm="proxy"', 407));
     const proxyAuthorization = `Basic ${btoa(`u:${secrets.get("proxy")}`)}`;
-    const viaFetch = await withAuth(fetch, null)(`${origin.url}/x`, { headers: { "Proxy-Authorization": proxyAuthorization } })
-      .catch((error: unknown) => error);
+    const viaFetch = await withAuth(fetch, null)(`${origin.url}/x`, {
+      headers: { "Proxy-Authorization": proxyAuthorization },
+    }).catch((error: unknown) => error);
     expect(viaFetch).toBeInstanceOf(TypeError);
     expect(await errorTexts(viaFetch)).not.toContain(secrets.get("proxy"));
-    const response = await withAuth(rawFetch, null)(`${origin.url}/x`, { headers: { "Proxy-Authorization": proxyAuthorization } });
+    const response = await withAuth(rawFetch, null)(`${origin.url}/x`, {
+      headers: { "Proxy-Authorization": proxyAuthorization },
+    });
     expect(response.status).toBe(407);
     expect(origin.requests).toHaveLength(2);
   });
@@ -86,7 +89,12 @@ describe("LOOP-02: lock-out protection across calls and under concurrency", () =
       const client = new Client({ auth: make() });
       const outcomes: Array<number | string> = [];
       for (let call = 0; call < 10; call++) {
-        outcomes.push(await client.get(`${origin.url}/x`).then((r) => r.status, (e: Error) => e.name));
+        outcomes.push(
+          await client.get(`${origin.url}/x`).then(
+            (r) => r.status,
+            (e: Error) => e.name,
+          ),
+        );
       }
       expect(outcomes).toEqual([401, 401, 401, ...Array(7).fill("AuthRejectedError")]);
       expect(credentialed(origin)).toBe(3);
@@ -147,5 +155,20 @@ describe("LOOP-02: lock-out protection across calls and under concurrency", () =
     ]);
     expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "fulfilled"]);
     expect(origin.requests.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("the guard's message is bounded and inert", () => {
+  it("shows a server's realm cut short, with C1 control characters (a terminal's CSI) replaced", async () => {
+    const realm = `\u009b32mOK\u0085${"x".repeat(5_000)}`;
+    const origin = await server(alwaysRejects(`Basic realm="${realm}"`));
+    const client = new Client({ auth: new BasicAuth("u", secrets.get("realm-message")) });
+    for (let call = 0; call < 3; call++) expect((await client.get(`${origin.url}/x`)).status).toBe(401);
+    const error = await client.get(`${origin.url}/x`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AuthRejectedError);
+    const message = (error as Error).message;
+    expect(message).toContain('realm "?32mOK?xxx');
+    expect(message).not.toMatch(/[\u0080-\u009f]/);
+    expect(message.length).toBeLessThan(400);
   });
 });

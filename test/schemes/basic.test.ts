@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BasicAuth, Client, InvalidCredentialsError } from "../../src/index.js";
+import { BasicAuth, Client, InvalidArgumentError, InvalidCredentialsError } from "../../src/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 
 let server: TestServer;
@@ -13,6 +13,42 @@ afterAll(() => server.close());
 describe("BasicAuth", () => {
   it("rejects a ':' in the username at construction with a TypeError (RFC 7617 §2)", () => {
     expect(() => new BasicAuth("a:b", "p")).toThrow(TypeError);
+    expect(() => new BasicAuth("a:b", "p")).toThrow(
+      expect.objectContaining({
+        name: "InvalidArgumentError",
+        code: "ERR_INVALID_ARG_VALUE",
+        option: "BasicAuth.username",
+      }),
+    );
+  });
+
+  it("checks its arguments with coded errors that never show a string's value", () => {
+    for (const [username, password, option] of [
+      [undefined, "p", "BasicAuth.username"],
+      [42, "p", "BasicAuth.username"],
+      ["u", null, "BasicAuth.password"],
+      ["u", { secret: "s" }, "BasicAuth.password"],
+    ] as const) {
+      const error = (() => {
+        try {
+          new BasicAuth(username as never, password as never);
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error).toMatchObject({ code: "ERR_INVALID_ARG_TYPE", option });
+    }
+    // RFC 7617 allows empty parts.
+    expect(() => new BasicAuth("", "")).not.toThrow();
+  });
+
+  it("a tuple changed in place sends its new credentials", async () => {
+    const client = new Client({ baseURL: server.url });
+    const tuple: [string, string] = ["tu", "first"];
+    expect((await client.get("/basic-auth/tu/first", { auth: tuple })).status).toBe(200);
+    tuple[1] = "second";
+    expect((await client.get("/basic-auth/tu/second", { auth: tuple })).status).toBe(200);
   });
 
   it("rejects control characters without echoing them", () => {

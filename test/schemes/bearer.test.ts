@@ -1,6 +1,12 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BearerAuth, Client, InvalidCredentialsError, MissingCredentialsError } from "../../src/index.js";
+import {
+  BearerAuth,
+  Client,
+  InvalidArgumentError,
+  InvalidCredentialsError,
+  MissingCredentialsError,
+} from "../../src/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
@@ -13,7 +19,10 @@ afterAll(() => server.close());
 describe("BearerAuth", () => {
   it("sends a static token", async () => {
     const client = new Client({ baseURL: server.url, auth: new BearerAuth("abc123yourapitoken456def") });
-    expect(await (await client.get("/bearer")).json()).toEqual({ authenticated: true, token: "abc123yourapitoken456def" });
+    expect(await (await client.get("/bearer")).json()).toEqual({
+      authenticated: true,
+      token: "abc123yourapitoken456def",
+    });
   });
 
   it("gets the httpbin 401 without a token", async () => {
@@ -87,5 +96,20 @@ describe("BearerAuth", () => {
     for (const shown of [String(auth), JSON.stringify(auth), inspect(auth, { showHidden: true })]) {
       expect(shown).not.toContain("CANARY-token-value");
     }
+  });
+
+  it("checks its arguments with coded errors", () => {
+    const attempts: Array<[() => unknown, string, string]> = [
+      [() => new BearerAuth(undefined as never), "BearerAuth.token", "ERR_INVALID_ARG_TYPE"],
+      [() => new BearerAuth(42 as never), "BearerAuth.token", "ERR_INVALID_ARG_TYPE"],
+      [() => new BearerAuth("t", 7 as never), "BearerAuth.source", "ERR_INVALID_ARG_TYPE"],
+      [() => BearerAuth.fromEnv(""), "BearerAuth.fromEnv name", "ERR_INVALID_ARG_VALUE"],
+      [() => BearerAuth.fromEnv(undefined as never), "BearerAuth.fromEnv name", "ERR_INVALID_ARG_TYPE"],
+    ];
+    for (const [attempt, option, code] of attempts) {
+      expect(attempt).toThrow(InvalidArgumentError);
+      expect(attempt).toThrow(expect.objectContaining({ option, code }));
+    }
+    expect(() => new BearerAuth("")).toThrow(MissingCredentialsError);
   });
 });

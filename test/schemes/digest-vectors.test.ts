@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { inspect } from "node:util";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidCredentialsError } from "../../src/errors.js";
 import { parseChallenges } from "../../src/headers/challenge.js";
@@ -152,25 +153,59 @@ describe("userhash and username* (RFC 7616 §3.4.4, RFC 8187)", () => {
     expect(decodeURIComponent(encodeExtValue("!#$&+-.^_`|~").slice(7))).toBe("!#$&+-.^_`|~");
   });
 
-  it("sends userhash, or username* for a name outside ASCII, never both", () => {
-    const identity = (username: string) => ({
+  const challengeOf = (parameters: string) => {
+    const header = `Digest realm="r", nonce="n", qop=auth, algorithm=SHA-256${parameters}`;
+    const selected = selectDigestChallenge(parseChallenges(header), undefined).selected;
+    if (selected === undefined) throw new Error("no challenge");
+    return selected;
+  };
+  const sessionFor = (username: string, parameters: string) =>
+    new DigestSession("http://h", "/", challengeOf(parameters), {
       username,
       baseHa1: () => nodeHash("SHA-256", `${username}:r:pw`),
     });
-    const offer = (userhash: boolean) => {
-      const header = `Digest realm="r", nonce="n", qop=auth, algorithm=SHA-256${userhash ? ", userhash=true" : ""}`;
-      const selected = selectDigestChallenge(parseChallenges(header), undefined).selected;
-      if (selected === undefined) throw new Error("no challenge");
-      return selected;
-    };
+
+  it("sends userhash, or username* where the challenge says charset=UTF-8, never both", () => {
     const name = "J\u00e4s\u00f8n";
-    const plain = new DigestSession("http://h", "/", offer(false), identity(name)).authorize("GET", "/", undefined);
+    const plain = sessionFor(name, ", charset=UTF-8").authorize("GET", "/", undefined);
     expect(plain.header).toContain("username*=UTF-8''J%C3%A4s%C3%B8n,");
     expect(plain.header).not.toContain('username="');
-    const hashed = new DigestSession("http://h", "/", offer(true), identity(name)).authorize("GET", "/", undefined);
+    const hashed = sessionFor(name, ", userhash=true, charset=UTF-8").authorize("GET", "/", undefined);
     expect(hashed.header).toContain(`username="${nodeHash("SHA-256", `${name}:r`)}"`);
     expect(hashed.header).toContain("userhash=true");
     expect(hashed.header).not.toContain("username*");
+  });
+
+  it("sends a name outside ASCII as its UTF-8 bytes in a quoted username to a server without charset (Apache httpd)", () => {
+    const header = sessionFor("zo\u00eb", "").authorize("GET", "/", undefined).header;
+    expect(header).not.toContain("username*");
+    // A header value is a byte string: one character per byte, which fetch and undici send as that byte.
+    expect(Buffer.from(header, "latin1").toString("utf8")).toContain('username="zo\u00eb"');
+  });
+
+  it("encodes any user name so that the server reads it back (property)", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .string({ unit: "grapheme", minLength: 1, maxLength: 12 })
+          .filter((name) => ![...name].some((character) => character < " " || character === "\u007f")),
+        fc.boolean(),
+        (name, charset) => {
+          const header = sessionFor(name, charset ? ", charset=utf-8" : "").authorize("GET", "/", undefined).header;
+          // A header value is a byte string: every character one byte.
+          expect([...header].every((character) => character.charCodeAt(0) <= 0xff)).toBe(true);
+          const params = parseChallenges(header)[0]?.params ?? {};
+          const extended = params["username*"];
+          if (extended !== undefined) {
+            expect(charset).toBe(true);
+            expect(decodeURIComponent(extended.slice("UTF-8''".length))).toBe(name);
+          } else {
+            expect(Buffer.from(params.username ?? "", "latin1").toString("utf8")).toBe(name);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

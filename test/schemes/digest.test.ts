@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { authorizationFor } from "../../src/fast-path.js";
 import { parseChallenges } from "../../src/headers/challenge.js";
-import { AuthChallengeError, ChallengeParseError, Client, withAuth } from "../../src/index.js";
+import { AuthChallengeError, ChallengeParseError, Client, InvalidArgumentError, withAuth } from "../../src/index.js";
 import { DigestAuth, type DigestAuthOptions } from "../../src/schemes/digest.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
@@ -257,6 +257,41 @@ describe("DigestAuth against the test server", () => {
     const error = await send(`${server.url}/digest-auth/auth/user/passwd/MD5`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AuthChallengeError);
     expect((error as AuthChallengeError).offered).toEqual(["MD5"]);
+  });
+
+  it("reads `algorithms` in any case, as servers spell them", async () => {
+    const send = digestFetch(new DigestAuth("user", "passwd", { algorithms: ["sha-256" as never] }));
+    await expectOk(await send(`${server.url}/digest-auth/auth/user/passwd/SHA-256`));
+  });
+
+  it("checks its arguments and options with coded errors", () => {
+    const attempts: Array<[() => unknown, string, string]> = [
+      [() => new DigestAuth(1 as never, "p"), "DigestAuth.username", "ERR_INVALID_ARG_TYPE"],
+      [() => new DigestAuth("u", undefined as never), "DigestAuth.password", "ERR_INVALID_ARG_TYPE"],
+      [() => new DigestAuth("u", "p", null as never), "DigestAuth options", "ERR_INVALID_ARG_TYPE"],
+      [
+        () => new DigestAuth("u", "p", { verifyServer: "yes" as never }),
+        "DigestAuth.verifyServer",
+        "ERR_INVALID_ARG_TYPE",
+      ],
+      [() => new DigestAuth("u", "p", { maxBodyBytes: -1 }), "DigestAuth.maxBodyBytes", "ERR_INVALID_ARG_VALUE"],
+      [
+        () => new DigestAuth("u", "p", { maxBodyBytes: Number.NaN }),
+        "DigestAuth.maxBodyBytes",
+        "ERR_INVALID_ARG_VALUE",
+      ],
+      [() => new DigestAuth("u", "p", { algorithms: [] }), "DigestAuth.algorithms", "ERR_INVALID_ARG_VALUE"],
+      [
+        () => new DigestAuth("u", "p", { algorithms: ["MD4" as never] }),
+        "DigestAuth.algorithms",
+        "ERR_INVALID_ARG_VALUE",
+      ],
+      [() => new DigestAuth("u", "p", { algorithms: "MD5" as never }), "DigestAuth.algorithms", "ERR_INVALID_ARG_TYPE"],
+    ];
+    for (const [attempt, option, code] of attempts) {
+      expect(attempt).toThrow(InvalidArgumentError);
+      expect(attempt).toThrow(expect.objectContaining({ option, code }));
+    }
   });
 
   it("offers the synchronous fast path once a challenge is cached", async () => {

@@ -10,6 +10,7 @@ const AWKWARD_SECRET = "p@ss word!*'()~ a+b/c= %41 é";
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
+    faults: true,
     clients: [
       { clientId: AWKWARD_ID, authMethod: "client_secret_basic", clientSecret: AWKWARD_SECRET },
       { clientId: "limited", authMethod: "client_secret_post", clientSecret: "s", scopes: ["read"] },
