@@ -4,11 +4,16 @@ import { parseChallenges } from "../headers/challenge.js";
 import { REDACTED, redactable } from "../redact.js";
 import { MemoryTokenStore } from "../stores/memory.js";
 import type { Token, TokenStore } from "../stores/store.js";
+import { checkBoolean } from "../validate.js";
+import { credentialKey, tokenCacheKey } from "./cache-key.js";
 import { type ClientAuthenticator, createClientAuthenticator } from "./client-auth.js";
-import { checkTransport, discover } from "./discovery.js";
+import { credentialIdentity } from "./credential-id.js";
+import { discover } from "./discovery.js";
 import { type ClientCredentialsOptions, type FetchFunction, type ResolvedOptions, resolveOptions } from "./options.js";
-import { TokenCache, tokenCacheKey } from "./token-cache.js";
-import { requestToken } from "./token-endpoint.js";
+import { CredentialGuard } from "./rejections.js";
+import { raceAbort } from "./retry.js";
+import { TokenCache } from "./token-cache.js";
+import { describeEndpoint, requestToken } from "./token-endpoint.js";
 
 /**
  * Options of {@link ClientCredentialsAuth.getToken}.
@@ -19,7 +24,12 @@ import { requestToken } from "./token-endpoint.js";
  * ```
  */
 export interface GetTokenOptions {
-  /** Ignore the cached token and fetch a new one (shared with any refresh already running). */
+  /**
+   * Ignore the cached token and fetch a new one (shared with any refresh
+   * already running); the next request of this process sends the new one.
+   * It does not get past the bad-credential guard: after rejected
+   * credentials, call `reset()` first.
+   */
   forceRefresh?: boolean;
   /** Stop waiting when it aborts; a token request other callers share goes on. */
   signal?: AbortSignal;
@@ -40,7 +50,17 @@ export interface GetTokenOptions {
  *   without a token request, if another request already replaced it.
  * - Token endpoint failures: {@link OAuthError} for RFC 6749 §5.2 answers (not
  *   retried); network errors, 5xx and 429 are retried with backoff and jitter,
- *   honouring `Retry-After`, then {@link TokenEndpointError}.
+ *   honouring `Retry-After`, then {@link TokenEndpointError}. Every request
+ *   made on your behalf (discovery, token) ends within `retryBudgetMs`, and
+ *   the caller's signal releases the caller at once.
+ * - A rejected client secret or key (`invalid_client`, `unauthorized_client`,
+ *   401) is a bad credential, guarded like a wrong password: after 3
+ *   rejections, `AuthRejectedError` at once and a growing pause (60 s, doubling,
+ *   at most 30 min) — at most 3 token requests in the first minute, 8 in an
+ *   hour. `reset()`, or other credentials, start afresh.
+ * - Tokens are cached per configuration *and credential*: two secrets for one
+ *   client id never share a token (the key holds a slow keyed digest of the
+ *   secret, or the public key's RFC 7638 thumbprint, never the credential).
  * - Clock skew: `expires_in` is a duration, so the expiry is counted on the
  *   local clock from when the request was sent — never later than the server's
  *   own expiry, whatever the offset between the two clocks (see
@@ -63,32 +83,35 @@ export class ClientCredentialsAuth implements Auth {
   readonly clientId: string;
   /** The client authentication method in use. */
   readonly clientAuth: ResolvedOptions["clientAuth"];
-  /** The configured token endpoint, when given directly. */
+  /**
+   * The configured token endpoint, when given directly, for display: its
+   * query redacted (`https://as.example/token?[redacted]`), since a query may
+   * carry a secret. Requests go to the URL as configured.
+   */
   readonly tokenUrl: string | undefined;
-  /** The configured issuer, when the token endpoint is discovered. */
+  /** The configured issuer, when the token endpoint is discovered (it has no query: RFC 8414 §2). */
   readonly issuer: string | undefined;
 
   readonly #options: ResolvedOptions;
   readonly #authenticator: ClientAuthenticator;
+  readonly #identity: Promise<string>;
   readonly #store: TokenStore;
   readonly #fetch: FetchFunction;
   readonly #hooks: {
     onToken: ((token: Token) => void) | undefined;
     onRefreshError: ((error: Error) => void) | undefined;
   };
-  #cache: Promise<TokenCache> | undefined;
-  /** The token the flow sent last, for the fast path. */
-  #sent: { readonly cache: TokenCache; readonly token: Token; readonly header: string } | undefined;
+  /** The cache once built (the token endpoint known): what every call and the fast path use. */
+  #built: TokenCache | undefined;
+  /** The Authorization value of the token last sent, so the fast path builds no string per request. */
+  #header: { readonly token: Token; readonly value: string } | undefined;
 
   constructor(options: ClientCredentialsOptions) {
     this.#options = resolveOptions(options);
     this.clientId = this.#options.clientId;
     this.clientAuth = this.#options.clientAuth;
-    this.tokenUrl = options.tokenUrl;
-    this.issuer = options.issuer;
-    // Fail at construction, not at the first request: a bad URL or plain HTTP is a configuration error.
-    const configured = options.tokenUrl === undefined ? "issuer" : "tokenUrl";
-    checkTransport(new URL(options.tokenUrl ?? options.issuer ?? ""), configured, this.#options.allowInsecureAuth);
+    this.tokenUrl = this.#options.tokenUrl === undefined ? undefined : shownURL(this.#options.tokenUrl);
+    this.issuer = this.#options.issuer;
     this.#authenticator = createClientAuthenticator({
       clientId: this.#options.clientId,
       clientAuth: this.#options.clientAuth,
@@ -96,6 +119,17 @@ export class ClientCredentialsAuth implements Auth {
       privateKey: options.privateKey,
       signingAlgorithm: options.signingAlgorithm,
     });
+    // Started now, off the main thread: the first request rarely waits for it.
+    this.#identity = credentialIdentity({
+      configuredUrl: this.#configuredUrl(),
+      clientId: this.#options.clientId,
+      clientAuth: this.#options.clientAuth,
+      clientSecret: options.clientSecret,
+      privateKey: options.privateKey,
+      signingAlgorithm: options.signingAlgorithm,
+    });
+    // Reported when a token is needed; this keeps a bad key from being an unhandled rejection meanwhile.
+    this.#identity.catch(() => {});
     this.#store = options.store ?? new MemoryTokenStore({ now: this.#options.now });
     // Looked up per call, so a fetch patched after construction (test recorders, polyfills) is used.
     this.#fetch = options.fetch ?? defaultFetch;
@@ -104,7 +138,9 @@ export class ClientCredentialsAuth implements Auth {
 
   /**
    * A usable access token: from the cache, or from the token endpoint when
-   * there is none, it expired, or `forceRefresh` is set.
+   * there is none, it expired, or `forceRefresh` is set. After a forced
+   * refresh, the new token is what every request of this process sends next
+   * (this instance and any other with the same configuration and store).
    *
    * @example
    * ```ts
@@ -112,14 +148,43 @@ export class ClientCredentialsAuth implements Auth {
    * ```
    */
   async getToken(options: GetTokenOptions = {}): Promise<Token> {
-    const cache = await this.#tokenCache();
+    checkBoolean("forceRefresh", options.forceRefresh);
+    const cache = await this.#tokenCache(options.signal);
     return cache.get({ forceRefresh: options.forceRefresh === true, signal: options.signal });
   }
 
+  /**
+   * Starts afresh after the token endpoint rejected the client's credentials:
+   * forgets those rejections (for every instance with this configuration in
+   * this process) and the failures this instance remembers, so the next
+   * request asks for a token at once instead of failing with
+   * `AuthRejectedError`. Call it once the credentials are fixed on the
+   * server side; a new instance with other credentials needs no reset.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await auth.getToken();
+   * } catch (error) {
+   *   if (error instanceof AuthRejectedError) {
+   *     await rotateSecretInTheAuthorizationServer();
+   *     await auth.reset();
+   *   }
+   * }
+   * ```
+   */
+  async reset(): Promise<void> {
+    this.#built?.reset();
+    const identity = await this.#identity.catch(() => undefined);
+    if (identity === undefined) return;
+    const key = credentialKey(this.#configuredUrl(), this.#options, identity);
+    new CredentialGuard(key, "", this.#options.now).reset();
+  }
+
   async *authFlow(request: Request): AuthFlow {
-    const cache = await this.#tokenCache();
+    const cache = await this.#tokenCache(request.signal);
     const token = await cache.get({ signal: request.signal });
-    request.headers.set("authorization", this.#sending(cache, token));
+    request.headers.set("authorization", this.#headerOf(token));
     const response: Response = yield request;
     if (response.status !== 401 || !isInvalidTokenChallenge(response.headers)) return;
     // RFC 6750 §3.1: the token was revoked or expired early. Once: a second 401 is the caller's answer.
@@ -127,48 +192,65 @@ export class ClientCredentialsAuth implements Auth {
     const rejected = sentToken(request.headers.get("authorization")) ?? token.accessToken;
     const fresh = await cache.replace(rejected, request.signal);
     if (fresh.accessToken === rejected) return;
-    request.headers.set("authorization", this.#sending(cache, fresh));
+    request.headers.set("authorization", this.#headerOf(fresh));
     yield request;
   }
 
   /**
-   * @internal The fast path (src/fast-path.ts): the header of the token the
-   * flow sent last, while the cache calls it fresh. Undefined before the
-   * first request and once a refresh is due: the flow then runs (and refreshes).
+   * @internal The fast path (src/fast-path.ts): the header of the newest
+   * token this process knows, while the cache calls it current (see
+   * `TokenCache.current`). Undefined before the first request, once a
+   * refresh is due, and once a second has passed since the store was last
+   * read: the flow then runs, and picks up a token another process stored.
    */
   [authorizationFor](): string | undefined {
-    const sent = this.#sent;
-    return sent !== undefined && sent.cache.fresh(sent.token) ? sent.header : undefined;
+    const token = this.#built?.current();
+    return token === undefined ? undefined : this.#headerOf(token);
   }
 
-  /** Remembers `token` for the fast path; returns its Authorization value. */
-  #sending(cache: TokenCache, token: Token): string {
-    const header = `Bearer ${token.accessToken}`;
-    this.#sent = { cache, token, header };
-    return header;
+  #headerOf(token: Token): string {
+    const known = this.#header;
+    if (known !== undefined && known.token === token) return known.value;
+    const value = `Bearer ${token.accessToken}`;
+    this.#header = { token, value };
+    return value;
   }
 
-  /** The cache, built once the token endpoint is known (after discovery, when `issuer` is set). */
-  #tokenCache(): Promise<TokenCache> {
-    if (this.#cache === undefined) {
-      this.#cache = this.#buildCache();
-      // Discovery failures are not remembered: the next call tries again.
-      this.#cache.catch(() => {
-        this.#cache = undefined;
-      });
-    }
-    return this.#cache;
+  #configuredUrl(): string {
+    return this.#options.tokenUrl ?? (this.#options.issuer as string);
   }
 
-  async #buildCache(): Promise<TokenCache> {
+  /**
+   * The cache, built once the token endpoint is known (after discovery, when
+   * `issuer` is set). Each caller waits on discovery with its own signal;
+   * concurrent callers share one discovery, and a failed one is not kept.
+   */
+  async #tokenCache(signal: AbortSignal | undefined): Promise<TokenCache> {
+    if (this.#built !== undefined) return this.#built;
+    const { tokenUrl, issuer, allowInsecureAuth, retryBudgetMs } = this.#options;
     const endpoint =
-      this.tokenUrl ??
-      (await discover(this.issuer as string, this.#fetch, this.#options.allowInsecureAuth)).token_endpoint;
+      tokenUrl ??
+      (
+        await discover(issuer as string, this.#fetch, {
+          allowInsecure: allowInsecureAuth,
+          timeoutMs: retryBudgetMs,
+          signal,
+        })
+      ).token_endpoint;
+    const identity = await raceAbort(this.#identity, signal);
+    // Concurrent first callers: the first to get here builds it, the others use that one.
+    this.#built ??= this.#createCache(endpoint, identity);
+    return this.#built;
+  }
+
+  #createCache(endpoint: string, identity: string): TokenCache {
+    const guardKey = credentialKey(this.#configuredUrl(), this.#options, identity);
     const context = { endpoint, options: this.#options, authenticator: this.#authenticator, fetch: this.#fetch };
-    return new TokenCache(tokenCacheKey(endpoint, this.#options), {
+    return new TokenCache(tokenCacheKey(endpoint, this.#options, identity), {
       store: this.#store,
       options: this.#options,
       acquire: (timers) => requestToken({ ...context, timers }),
+      guard: new CredentialGuard(guardKey, describeEndpoint(endpoint), this.#options.now),
       onToken: this.#hooks.onToken,
       onRefreshError: this.#hooks.onRefreshError,
     });
@@ -180,6 +262,13 @@ redactable(ClientCredentialsAuth.prototype, "ClientCredentialsAuth", (auth) => (
   ...(auth.tokenUrl === undefined ? { issuer: auth.issuer } : { tokenUrl: auth.tokenUrl }),
   clientSecret: REDACTED,
 }));
+
+/** A parsed URL for display: userinfo (refused anyway) dropped, query and fragment redacted. */
+function shownURL(text: string): string {
+  const url = new URL(text);
+  const query = url.search === "" ? "" : `?${REDACTED}`;
+  return `${url.origin}${url.pathname}${query}${url.hash === "" ? "" : `#${REDACTED}`}`;
+}
 
 const defaultFetch: FetchFunction = (request) => globalThis.fetch(request);
 

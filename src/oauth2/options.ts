@@ -1,4 +1,5 @@
 import type { Token, TokenStore } from "../stores/store.js";
+import { checkClientCredentialsOptions, checkEndpointURL, resourceList, scopeTokens } from "./check-options.js";
 
 /**
  * How the client proves its identity to the token endpoint (RFC 6749 §2.3,
@@ -73,7 +74,7 @@ export interface ClientCredentialsOptions {
    * `private_key_jwt`). @example "PS256"
    */
   signingAlgorithm?: string;
-  /** Scopes to request (RFC 6749 §3.3); order and duplicates do not matter. @example ["read", "write"] */
+  /** Scopes to request (RFC 6749 §3.3: printable ASCII, no double quote or backslash); order and duplicates do not matter. @example ["read", "write"] */
   scope?: string | readonly string[];
   /** The `audience` parameter some servers (Auth0, Okta) want. @example "https://api.example.com" */
   audience?: string;
@@ -97,9 +98,14 @@ export interface ClientCredentialsOptions {
   onRefreshError?: (error: Error) => void;
   /** The clock, in epoch milliseconds (default `Date.now`); for tests. @example () => fakeTime */
   now?: () => number;
-  /** Retries after a network error, 5xx or 429 (default 3). @example 5 */
+  /** Retries after a network error, 5xx or 429: an integer from 0 to 100 (default 3). @example 5 */
   maxRetries?: number;
-  /** Total time one token acquisition may take, retries and waits included, in milliseconds (default 30 000). @example 10_000 */
+  /**
+   * Total time one token acquisition may take, retries and waits included, in
+   * milliseconds (default 30 000); discovery gets the same limit. Every request
+   * authflow makes on your behalf ends within it, answer body included, even
+   * if the server never finishes. @example 10_000
+   */
   retryBudgetMs?: number;
   /**
    * Allow a plain `http:` token endpoint on a host that is not loopback (default
@@ -109,8 +115,8 @@ export interface ClientCredentialsOptions {
 }
 
 /**
- * The options with defaults merged in: scopes and resources sorted and
- * deduplicated, durations in milliseconds.
+ * The options with defaults merged in: URLs checked, scopes and resources
+ * sorted and deduplicated, durations in milliseconds.
  *
  * @example
  * ```ts
@@ -119,6 +125,10 @@ export interface ClientCredentialsOptions {
  * ```
  */
 export interface ResolvedOptions {
+  /** The token endpoint as configured (query included: it is sent), when given directly. */
+  readonly tokenUrl: string | undefined;
+  /** The issuer as configured, when the token endpoint is discovered. */
+  readonly issuer: string | undefined;
   readonly clientId: string;
   readonly clientAuth: ClientAuthMethod;
   readonly scopes: readonly string[];
@@ -132,21 +142,10 @@ export interface ResolvedOptions {
   readonly now: () => number;
 }
 
-/** Parameters authflow sets itself; `extraParams` may not override them (RFC 6749 §4.4.2, RFC 7523 §2.2). */
-const RESERVED_PARAMS = new Set([
-  "grant_type",
-  "client_id",
-  "client_secret",
-  "client_assertion",
-  "client_assertion_type",
-  "scope",
-  "audience",
-  "resource",
-]);
-
 /**
- * Validates `options` and merges in the defaults, in one place. Throws
- * TypeError for a configuration that cannot work.
+ * Validates `options` (see `checkClientCredentialsOptions`: coded
+ * InvalidArgumentError, InvalidURLError with the URL redacted,
+ * InsecureTransportError) and merges in the defaults, in one place.
  *
  * @example
  * ```ts
@@ -154,47 +153,28 @@ const RESERVED_PARAMS = new Set([
  * ```
  */
 export function resolveOptions(options: ClientCredentialsOptions): ResolvedOptions {
-  if (typeof options !== "object" || options === null)
-    throw new TypeError("ClientCredentialsAuth needs an options object");
-  if (typeof options.clientId !== "string" || options.clientId === "") {
-    throw new TypeError("ClientCredentialsAuth needs a non-empty clientId");
-  }
-  if ((options.tokenUrl === undefined) === (options.issuer === undefined)) {
-    throw new TypeError("ClientCredentialsAuth needs exactly one of tokenUrl or issuer");
-  }
-  const extraParams = { ...(options.extraParams ?? {}) };
-  for (const name of Object.keys(extraParams)) {
-    if (RESERVED_PARAMS.has(name)) throw new TypeError(`extraParams may not set "${name}"; use the dedicated option`);
-  }
+  checkClientCredentialsOptions(options);
+  const allowInsecureAuth = options.allowInsecureAuth === true;
+  // Fail at construction, not at the first request: a bad URL or plain HTTP is a configuration error.
+  if (options.tokenUrl !== undefined) checkEndpointURL(options.tokenUrl, "tokenUrl", allowInsecureAuth);
+  if (options.issuer !== undefined) checkEndpointURL(options.issuer, "issuer", allowInsecureAuth);
   return {
+    tokenUrl: options.tokenUrl,
+    issuer: options.issuer,
     clientId: options.clientId,
     clientAuth: options.clientAuth ?? "client_secret_basic",
-    scopes: normaliseList(options.scope, "scope", /\s+/),
+    scopes: sortedUnique(scopeTokens(options.scope)),
     audience: options.audience,
-    resources: normaliseList(options.resource, "resource"),
-    extraParams,
-    refreshLeewayMs: nonNegative(options.refreshLeewaySeconds, 60, "refreshLeewaySeconds") * 1000,
-    maxRetries: Math.floor(nonNegative(options.maxRetries, 3, "maxRetries")),
-    retryBudgetMs: nonNegative(options.retryBudgetMs, 30_000, "retryBudgetMs"),
-    allowInsecureAuth: options.allowInsecureAuth === true,
+    resources: sortedUnique(resourceList(options.resource)),
+    extraParams: { ...(options.extraParams ?? {}) },
+    refreshLeewayMs: (options.refreshLeewaySeconds ?? 60) * 1000,
+    maxRetries: options.maxRetries ?? 3,
+    retryBudgetMs: options.retryBudgetMs ?? 30_000,
+    allowInsecureAuth,
     now: options.now ?? Date.now,
   };
 }
 
-/** Deduplicated, sorted, empty entries dropped; a string is split on `separator` when given. */
-function normaliseList(value: string | readonly string[] | undefined, name: string, separator?: RegExp): string[] {
-  if (value === undefined) return [];
-  const items = typeof value === "string" ? (separator === undefined ? [value] : value.split(separator)) : [...value];
-  for (const item of items) {
-    if (typeof item !== "string") throw new TypeError(`${name} entries must be strings`);
-  }
+function sortedUnique(items: readonly string[]): string[] {
   return [...new Set(items.filter((item) => item !== ""))].sort();
-}
-
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${name} must be a finite number >= 0`);
-  }
-  return value;
 }

@@ -1,36 +1,12 @@
-import { sha256Hex } from "../schemes/sha.js";
-import { OAuthError } from "../errors.js";
+import { AuthRejectedError, OAuthError } from "../errors.js";
 import type { Token, TokenStore } from "../stores/store.js";
+import { type Latest, latestFor } from "./cache-key.js";
 import type { ResolvedOptions } from "./options.js";
+import { type CredentialGuard, isCredentialRejection } from "./rejections.js";
 import { raceAbort, Timers } from "./retry.js";
 import { lifetimeSeconds, MAX_LIFETIME_SECONDS } from "./token-response.js";
 
-/**
- * The cache key of a token: everything that changes which token the server
- * would issue (OAUTH-05) — token endpoint, client id, client authentication
- * method, the sorted deduplicated scopes, audience, resources and extra
- * parameters. JSON of an array is unambiguous; the SHA-256 keeps the key short,
- * free of separators and of the client id, whatever store holds it.
- *
- * @example
- * ```ts
- * tokenCacheKey("https://as.example/token", resolveOptions({ tokenUrl, clientId: "c", scope: "b a" }));
- * // "authflow:oauth2:cc:3f0c…"
- * ```
- */
-export function tokenCacheKey(endpoint: string, options: ResolvedOptions): string {
-  const extra = Object.entries(options.extraParams).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const identity = JSON.stringify([
-    endpoint,
-    options.clientId,
-    options.clientAuth,
-    options.scopes,
-    options.audience ?? null,
-    options.resources,
-    extra,
-  ]);
-  return `authflow:oauth2:cc:${sha256Hex(new TextEncoder().encode(identity))}`;
-}
+export { tokenCacheKey } from "./cache-key.js";
 
 /**
  * What a {@link TokenCache} needs besides its key.
@@ -45,12 +21,25 @@ export interface TokenCacheOptions {
   readonly options: ResolvedOptions;
   /** Asks the token endpoint for a new token (with its retries), using `timers` for every wait. */
   readonly acquire: (timers: Timers) => Promise<Token>;
+  /** The token endpoint's bad-credential guard for these credentials. */
+  readonly guard: CredentialGuard;
   readonly onToken?: ((token: Token) => void) | undefined;
   readonly onRefreshError?: ((error: Error) => void) | undefined;
 }
 
-/** After an RFC 6749 §5.2 error, callers within this window get the same error without a new request (no hammering, NangoHQ #5090). */
+/**
+ * After an RFC 6749 §5.2 error that is not a credential rejection (those go
+ * through the CredentialGuard), callers get the same error without a new
+ * request for 1 s, doubling with each repeat up to 60 s (NangoHQ #5090).
+ */
 const FAILURE_COOLDOWN_MS = 1_000;
+const FAILURE_COOLDOWN_MAX_MS = 60_000;
+/**
+ * How long the fast path trusts what this process last read from the store:
+ * a token that another process put in a shared store (a forced refresh
+ * there) is what requests send at most this long after it landed.
+ */
+export const STORE_CHECK_MS = 1_000;
 /** Longest pause between background refresh attempts while the old token still serves. */
 const BACKGROUND_RETRY_MAX_MS = 30_000;
 /** Tokens the resource server called invalid, remembered so this process does not send them again. */
@@ -76,25 +65,29 @@ export class TokenCache {
   readonly #key: string;
   readonly #config: TokenCacheOptions;
   readonly #rejected = new Set<string>();
+  /** Shared with every TokenCache of this (store, key) in the process. */
+  readonly #latest: Latest;
   #run: RefreshRun | undefined;
+  #reading: { readonly promise: Promise<Token | undefined>; readonly version: number } | undefined;
   #backgroundFailures = 0;
   #backgroundNotBefore = Number.NEGATIVE_INFINITY;
-  #failure: { error: OAuthError; until: number } | undefined;
+  #failure: { error: Error; until: number; count: number } | undefined;
 
   constructor(key: string, config: TokenCacheOptions) {
     this.#key = key;
     this.#config = config;
+    this.#latest = latestFor(config.store, key);
   }
 
   /** A usable token: the cached one, or a new one if there is none, it expired, or `forceRefresh`. */
   async get(options: { forceRefresh?: boolean; signal?: AbortSignal | undefined } = {}): Promise<Token> {
-    const cached = await this.#config.store.get(this.#key);
-    if (options.forceRefresh === true) return raceAbort(this.#refresh(cached?.accessToken, true, true), options.signal);
+    const cached = await this.#read();
+    if (options.forceRefresh === true) return raceAbort(this.#refresh(cached?.accessToken, true), options.signal);
     if (cached !== undefined && this.#usable(cached)) {
       if (this.#stale(cached)) this.#refreshInBackground(cached.accessToken);
       return cached;
     }
-    return raceAbort(this.#refresh(cached?.accessToken, true, false), options.signal);
+    return raceAbort(this.#refresh(cached?.accessToken, true), options.signal);
   }
 
   /**
@@ -104,28 +97,78 @@ export class TokenCache {
    */
   async replace(rejected: string, signal?: AbortSignal): Promise<Token> {
     this.#remember(rejected);
-    const cached = await this.#config.store.get(this.#key);
+    const cached = await this.#read();
     if (cached !== undefined && cached.accessToken !== rejected && this.#usable(cached)) return cached;
-    return raceAbort(this.#refresh(rejected, true, false), signal);
+    return raceAbort(this.#refresh(rejected, true), signal);
   }
 
   /**
-   * @internal The fast path (src/fast-path.ts): true while `token` may be
-   * sent without asking the store — not expired, not called invalid, and
-   * outside the refresh window (inside it the flow runs, and refreshes).
+   * @internal The fast path (src/fast-path.ts): the newest token this process
+   * knows for the key, while it may be sent without asking the store — not
+   * expired, not called invalid, outside the refresh window, and read from
+   * the store less than {@link STORE_CHECK_MS} ago. Otherwise undefined: the
+   * flow runs, reads the store (one read per burst) and refreshes if due.
    */
-  fresh(token: Token): boolean {
-    return this.#usable(token) && !this.#stale(token);
+  current(): Token | undefined {
+    const { token, readAt } = this.#latest;
+    if (token === undefined) return undefined;
+    const now = this.#config.options.now();
+    if (now - readAt >= STORE_CHECK_MS || now < readAt) return undefined;
+    return this.#usable(token, now) && !this.#stale(token, now) ? token : undefined;
   }
 
-  #refresh(replacing: string | undefined, foreground: boolean, force: boolean): Promise<Token> {
+  /** Forgets remembered failures and the credential guard's rejections (`ClientCredentialsAuth.reset()`). */
+  reset(): void {
+    this.#failure = undefined;
+    this.#backgroundFailures = 0;
+    this.#backgroundNotBefore = Number.NEGATIVE_INFINITY;
+    this.#config.guard.reset();
+  }
+
+  /** The store's token; concurrent callers share one read unless a write landed since it started. */
+  #read(): Promise<Token | undefined> {
+    const latest = this.#latest;
+    const reading = this.#reading;
+    if (reading !== undefined && reading.version === latest.version) return reading.promise;
+    const version = latest.version;
+    const promise = this.#config.store.get(this.#key).then((token) => {
+      if (latest.version === version) {
+        latest.token = token;
+        latest.readAt = this.#config.options.now();
+      }
+      return token;
+    });
+    const current = { promise, version };
+    this.#reading = current;
+    const clear = () => {
+      if (this.#reading === current) this.#reading = undefined;
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+
+  /** Records `token` as the newest for the key: what the fast path of every instance sends next. */
+  #adopt(token: Token): void {
+    const latest = this.#latest;
+    latest.token = token;
+    latest.readAt = this.#config.options.now();
+    latest.version += 1;
+  }
+
+  #refresh(replacing: string | undefined, foreground: boolean): Promise<Token> {
     if (this.#run !== undefined) {
       // A foreground caller now waits on it: its backoff timers must keep the process alive.
       if (foreground) this.#run.timers.hold();
       return this.#run.promise;
     }
-    const now = this.#config.options.now();
-    if (!force && this.#failure !== undefined && now < this.#failure.until) return Promise.reject(this.#failure.error);
+    // Neither cool-down yields to forceRefresh: a loop of forced refreshes must not hammer; reset() does.
+    const failure = this.#failure;
+    if (failure !== undefined && this.#config.options.now() < failure.until) return Promise.reject(failure.error);
+    try {
+      this.#config.guard.check();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const timers = new Timers(foreground);
     const promise = this.#config.store.withLock(this.#key, () => this.#refreshLocked(replacing, timers));
     const run: RefreshRun = { promise, timers };
@@ -143,13 +186,14 @@ export class TokenCache {
     const cached = await store.get(this.#key);
     // Another holder of the lock (a process sharing the store) may have refreshed already.
     if (cached !== undefined && cached.accessToken !== replacing && this.#usable(cached) && !this.#stale(cached)) {
+      this.#adopt(cached);
       return cached;
     }
     // Drop a rejected token only if it is still the cached one: a newer one is someone else's good token.
     if (cached !== undefined && cached.accessToken === replacing && this.#rejected.has(replacing)) {
       await store.delete(this.#key);
     }
-    const token = await this.#config.acquire(timers);
+    const token = await this.#config.guard.attempt(() => this.#config.acquire(timers));
     await this.#save(token);
     callHook(this.#config.onToken, token);
     return token;
@@ -161,6 +205,7 @@ export class TokenCache {
     if (token.expiresAt !== undefined && token.expiresAt <= now) return;
     const ttl = token.expiresAt === undefined ? MAX_LIFETIME_SECONDS * 1000 : token.expiresAt - now;
     await this.#config.store.set(this.#key, token, ttl);
+    this.#adopt(token);
   }
 
   #settled(run: RefreshRun, token: Token | undefined, error: unknown): void {
@@ -173,23 +218,28 @@ export class TokenCache {
       return;
     }
     const failure = error instanceof Error ? error : new Error(String(error));
-    if (failure instanceof OAuthError) this.#failure = { error: failure, until: now + FAILURE_COOLDOWN_MS };
+    if (failure instanceof OAuthError && !isCredentialRejection(failure)) {
+      const count = (this.#failure?.count ?? 0) + 1;
+      const pause = Math.min(FAILURE_COOLDOWN_MAX_MS, FAILURE_COOLDOWN_MS * 2 ** (count - 1));
+      this.#failure = { error: failure, until: now + pause, count };
+    }
     this.#backgroundFailures += 1;
     this.#backgroundNotBefore = now + Math.min(BACKGROUND_RETRY_MAX_MS, 1000 * 2 ** (this.#backgroundFailures - 1));
-    callHook(this.#config.onRefreshError, failure);
+    // The guard refusing is not a failed token request: nothing was sent.
+    if (!(failure instanceof AuthRejectedError)) callHook(this.#config.onRefreshError, failure);
   }
 
   #refreshInBackground(current: string): void {
     if (this.#run !== undefined) return;
     if (this.#config.options.now() < this.#backgroundNotBefore) return;
     // Failures are reported through onRefreshError; the old token keeps serving meanwhile.
-    this.#refresh(current, false, false).catch(() => {});
+    this.#refresh(current, false).catch(() => {});
   }
 
   /** Not expired, and not called invalid by a resource server. RFC 6749 §5.1: expires_in counts from issuance. */
-  #usable(token: Token): boolean {
+  #usable(token: Token, now = this.#config.options.now()): boolean {
     if (this.#rejected.has(token.accessToken)) return false;
-    return token.expiresAt === undefined || this.#config.options.now() < token.expiresAt;
+    return token.expiresAt === undefined || now < token.expiresAt;
   }
 
   /**
@@ -198,11 +248,10 @@ export class TokenCache {
    * request). A clock that now reads earlier than when the token was obtained
    * has jumped back; the remaining time is then unknown, so refresh.
    */
-  #stale(token: Token): boolean {
+  #stale(token: Token, now = this.#config.options.now()): boolean {
     if (token.expiresAt === undefined) return false;
     const lifetimeMs = tokenLifetimeMs(token) ?? this.#config.options.refreshLeewayMs * 2;
     const leeway = Math.min(this.#config.options.refreshLeewayMs, lifetimeMs / 2);
-    const now = this.#config.options.now();
     return now >= token.expiresAt - leeway || now < token.expiresAt - lifetimeMs;
   }
 

@@ -2,7 +2,7 @@ import { OAuthError, TokenEndpointError } from "../errors.js";
 import type { Token } from "../stores/store.js";
 import type { ClientAuthenticator } from "./client-auth.js";
 import type { FetchFunction, ResolvedOptions } from "./options.js";
-import { backoffDelay, monotonicNow, retryAfterMs, type Timers } from "./retry.js";
+import { backoffDelay, monotonicNow, raceAbort, retryAfterMs, type Timers } from "./retry.js";
 import { parseTokenResponse } from "./token-response.js";
 
 export { lifetimeSeconds, MAX_LIFETIME_SECONDS, parseTokenResponse } from "./token-response.js";
@@ -94,16 +94,16 @@ async function attemptOnce(context: TokenRequestContext, deadline: number): Prom
   const cancelTimeout = context.timers.start(Math.max(0, deadline - monotonicNow()), () => controller.abort(), true);
   try {
     // RFC 9700 §4.12: never follow a redirect with credentials in the request.
-    const response = await context.fetch(
-      new Request(endpoint, {
-        method: "POST",
-        headers,
-        body: body.toString(),
-        redirect: "manual",
-        signal: controller.signal,
-      }),
-    );
-    return await readAnswer(endpoint, response, sentAt);
+    const request = new Request(endpoint, {
+      method: "POST",
+      headers,
+      body: body.toString(),
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    // Raced with the abort too: a fetch that ignores its signal still ends within the budget.
+    const answer = context.fetch(request).then((response) => readAnswer(endpoint, response, sentAt));
+    return await raceAbort(answer, controller.signal);
   } catch (error) {
     if (error instanceof OAuthError || error instanceof TokenEndpointError) throw error;
     const reason = controller.signal.aborted ? "no answer within retryBudgetMs" : "a network error";

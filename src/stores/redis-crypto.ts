@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors.js";
 /**
  * AES-256-GCM sealing of values kept in Redis, with WebCrypto only. Each value
  * gets a fresh random 96-bit IV (NIST SP 800-38D §8.2.2: never reuse one under
@@ -36,11 +37,19 @@ export function keyMaterial(input: EncryptionKeyInput): Uint8Array<ArrayBuffer> 
   if (input instanceof Uint8Array) return checkedLength(new Uint8Array(input));
   if (isCryptoKey(input)) {
     if (input.algorithm.name !== "AES-GCM" || !input.usages.includes("encrypt") || !input.usages.includes("decrypt")) {
-      throw new TypeError("encryptionKey must be an AES-GCM CryptoKey with the encrypt and decrypt usages");
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "encryptionKey",
+        "encryptionKey must be an AES-GCM CryptoKey with the encrypt and decrypt usages",
+      );
     }
     return input;
   }
-  throw new TypeError("encryptionKey must be 32 bytes, a hex or base64 string of 32 bytes, or a CryptoKey");
+  throw new InvalidArgumentError(
+    "ERR_INVALID_ARG_VALUE",
+    "encryptionKey",
+    "encryptionKey must be 32 bytes, a hex or base64 string of 32 bytes, or a CryptoKey",
+  );
 }
 
 /**
@@ -116,14 +125,22 @@ function decodeKeyString(text: string): Uint8Array<ArrayBuffer> {
   const trimmed = text.trim();
   if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Uint8Array.from(Buffer.from(trimmed, "hex"));
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
-    throw new TypeError("encryptionKey as a string must be 64 hex characters or base64 of 32 bytes");
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      "encryptionKey",
+      "encryptionKey as a string must be 64 hex characters or base64 of 32 bytes",
+    );
   }
   return Uint8Array.from(Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
 }
 
 function checkedLength(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   if (bytes.length !== KEY_BYTES) {
-    throw new TypeError(`encryptionKey must be ${KEY_BYTES} bytes (AES-256), got ${bytes.length}`);
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      "encryptionKey",
+      `encryptionKey must be ${KEY_BYTES} bytes (AES-256), got ${bytes.length}`,
+    );
   }
   return bytes;
 }

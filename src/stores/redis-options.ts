@@ -1,4 +1,7 @@
 import type { Redis } from "ioredis";
+import { InvalidArgumentError, InvalidURLError } from "../errors.js";
+import { parseURL, redactURLText } from "../url.js";
+import { checkFunction, checkNumber, checkObject, checkString } from "../validate.js";
 import type { EncryptionKeyInput } from "./redis-crypto.js";
 
 /**
@@ -106,8 +109,9 @@ export interface ResolvedRedisOptions {
 }
 
 /**
- * Validates `options` and merges in the defaults, in one place. Throws
- * TypeError for a configuration that cannot work.
+ * Validates `options` and merges in the defaults, in one place. Throws a
+ * coded InvalidArgumentError (a TypeError) for a configuration that cannot
+ * work, InvalidURLError for a `url` that does not parse.
  *
  * @example
  * ```ts
@@ -115,16 +119,33 @@ export interface ResolvedRedisOptions {
  * ```
  */
 export function resolveRedisOptions(options: RedisTokenStoreOptions): ResolvedRedisOptions {
-  if (typeof options !== "object" || options === null) throw new TypeError("RedisTokenStore needs an options object");
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new InvalidArgumentError("ERR_INVALID_ARG_TYPE", "options", "RedisTokenStore needs an options object");
+  }
+  checkObject("client", options.client);
+  checkRedisUrl(options.url);
+  if ((options.client === undefined) === (options.url === undefined)) {
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      "url",
+      "RedisTokenStore needs exactly one of client or url",
+    );
+  }
   const prefix = options.prefix ?? "authflow:";
-  if (typeof prefix !== "string") throw new TypeError("prefix must be a string");
+  if (typeof prefix !== "string") {
+    throw new InvalidArgumentError("ERR_INVALID_ARG_TYPE", "prefix", "prefix must be a string");
+  }
+  for (const name of ["lockTtlMs", "lockWaitTimeoutMs", "connectTimeoutMs", "commandTimeoutMs"] as const) {
+    checkNumber(name, options[name], 1, MAX_TIMER_MS);
+  }
+  checkFunction("onWarning", options.onWarning);
   const onWarning = options.onWarning ?? defaultWarning;
   return {
     prefix,
-    lockTtlMs: positive(options.lockTtlMs, 10_000, "lockTtlMs"),
-    lockWaitTimeoutMs: positive(options.lockWaitTimeoutMs, 30_000, "lockWaitTimeoutMs"),
-    connectTimeoutMs: positive(options.connectTimeoutMs, 1_000, "connectTimeoutMs"),
-    commandTimeoutMs: positive(options.commandTimeoutMs, 500, "commandTimeoutMs"),
+    lockTtlMs: Math.ceil(options.lockTtlMs ?? 10_000),
+    lockWaitTimeoutMs: Math.ceil(options.lockWaitTimeoutMs ?? 30_000),
+    connectTimeoutMs: Math.ceil(options.connectTimeoutMs ?? 1_000),
+    commandTimeoutMs: Math.ceil(options.commandTimeoutMs ?? 500),
     warn: (warning) => {
       try {
         onWarning(warning);
@@ -135,15 +156,25 @@ export function resolveRedisOptions(options: RedisTokenStoreOptions): ResolvedRe
   };
 }
 
+/** setTimeout's limit: a longer delay fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A `url` ioredis understands: a `redis:`/`rediss:` URL (parsed here, so a
+ * typo is an InvalidURLError that never repeats the password), or a Unix
+ * socket path or `host:port`, which ioredis reads itself.
+ */
+function checkRedisUrl(url: unknown): void {
+  checkString("url", url);
+  if (typeof url !== "string" || !url.includes("://")) return;
+  const parsed = parseURL(url, "the Redis url");
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    const shown = redactURLText(url);
+    throw new InvalidURLError(`the Redis url must be redis: or rediss:, got ${shown}`, shown);
+  }
+}
+
 function defaultWarning(warning: RedisTokenStoreWarning): void {
   if (warning.code === "redis-recovered") return;
   process.emitWarning(warning.message, { type: "AuthflowRedisWarning", code: warning.code });
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a finite number > 0`);
-  }
-  return Math.ceil(value);
 }

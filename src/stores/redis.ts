@@ -25,7 +25,8 @@ const MAX_TTL_MS = 365 * 24 * 3600 * 1000;
  * dies leaves a lock that lapses after `lockTtlMs`).
  *
  * - Tokens are kept with a TTL equal to their remaining lifetime, under
- *   `prefix + "token:" + sha256(key)` — no client id or scope in key names.
+ *   `prefix + "token:" + sha256(key)` — no client id, scope or credential in
+ *   key names (the key holds only a slow keyed digest of the credential).
  * - `encryptionKey` seals each token with AES-256-GCM (random 96-bit IV, the
  *   key name as additional data), so a Redis dump holds nothing usable.
  * - Redis away: the store answers from a copy in this process and serialises

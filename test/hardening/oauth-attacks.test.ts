@@ -29,12 +29,21 @@ afterAll(async () => {
 
 describe("OAUTH-03: a token endpoint redirect never replays the client secret (RFC 9700 §4.12)", () => {
   for (const status of [301, 302, 303, 307, 308]) {
-    for (const [clientAuth, clientId] of [["client_secret_basic", "b"], ["client_secret_post", "p"]] as const) {
+    for (const [clientAuth, clientId] of [
+      ["client_secret_basic", "b"],
+      ["client_secret_post", "p"],
+    ] as const) {
       it(`OAUTH-03: ${status} with ${clientAuth}: TokenEndpointError, the other origin gets nothing, through global fetch and withAuth`, async () => {
         const endpoint = await startRecorder(redirectTo(`${steal.url}/steal`, status));
         try {
           const before = steal.requests.length;
-          const auth = new ClientCredentialsAuth({ tokenUrl: `${endpoint.url}/token`, clientId, clientSecret: CLIENT_SECRET, clientAuth, maxRetries: 2 });
+          const auth = new ClientCredentialsAuth({
+            tokenUrl: `${endpoint.url}/token`,
+            clientId,
+            clientSecret: CLIENT_SECRET,
+            clientAuth,
+            maxRetries: 2,
+          });
           const direct = await auth.getToken().catch((e: unknown) => e);
           expect(direct).toBeInstanceOf(TokenEndpointError);
           const viaApi = await withAuth(fetch, auth)(`${server.url}/oauth/protected`).catch((e: unknown) => e);
@@ -58,7 +67,10 @@ describe("OAUTH-05: a token for one resource server is never sent to another ori
       const before = steal.requests.length;
       const tokens: string[] = [];
       const auth = new ClientCredentialsAuth({
-        tokenUrl: `${server.url}/oauth/token`, clientId: "b", clientSecret: CLIENT_SECRET, onToken: (token) => tokens.push(token.accessToken),
+        tokenUrl: `${server.url}/oauth/token`,
+        clientId: "b",
+        clientSecret: CLIENT_SECRET,
+        onToken: (token) => tokens.push(token.accessToken),
       });
       await withAuth(fetch, auth)(`${api.url}/resource`);
       expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${tokens[0]}`);

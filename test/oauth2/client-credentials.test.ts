@@ -11,7 +11,7 @@ import { basicClient, setFaults } from "./helpers.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ faults: true });
 });
 afterAll(() => server.close());
 afterEach(() => server.reset());

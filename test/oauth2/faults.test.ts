@@ -5,7 +5,7 @@ import { basicClient, eventually, fakeClock, setFaults } from "./helpers.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ faults: true });
 });
 afterAll(() => server.close());
 afterEach(() => server.reset());
@@ -43,9 +43,10 @@ describe("fault injection: application requests survive the token endpoint's fai
     await (await authedFetch(protectedUrl())).body?.cancel();
     await setFaults(server, { down: true });
     const statuses: number[] = [];
-    // Walk through the refresh window up to a second before expiry.
+    // Walk through the refresh window up to a second before expiry (on the fake clock only: no real-time race).
+    const issuedAt = clock.now();
     for (let step = 0; step < 60; step++) {
-      clock.set(Date.now() + 3_540_000 + step * 1_000);
+      clock.set(issuedAt + 3_540_000 + step * 1_000);
       const responses = await Promise.all(Array.from({ length: 5 }, () => authedFetch(protectedUrl())));
       for (const response of responses) {
         statuses.push(response.status);

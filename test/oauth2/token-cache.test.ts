@@ -9,7 +9,7 @@ import { basicClient, eventually, fakeClock, setFaults } from "./helpers.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ faults: true });
 });
 afterAll(() => server.close());
 afterEach(() => server.reset());

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from "../../src/server/index.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ faults: true });
 });
 afterAll(() => server.close());
 
