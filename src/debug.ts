@@ -1,7 +1,9 @@
 /**
  * Debug logging, off unless the environment variable `AUTHFLOW_DEBUG=1` is
- * set (read once, lazily; Node, Deno and Bun). Lines go to `console.debug`
- * and describe only method, origin, status and scheme — never headers,
+ * set (read once, lazily; Node, Deno and Bun). Lines go to stderr — never
+ * stdout, where a program's own output goes (`authflow … > file` stays the
+ * body alone) — or, where there is no stderr (browsers, workers), to
+ * `console.debug`. They describe only method, origin, status and scheme — never headers,
  * bodies, paths or query strings, which can carry secrets
  * (SECURITY-SCENARIOS PAR-07).
  *
@@ -21,7 +23,28 @@ export function debugEnabled(): boolean {
 
 /** Writes one debug line. Pass only methods, origins, statuses, scheme names and counts. */
 export function debug(line: string): void {
-  if (debugEnabled()) console.debug(`authflow: ${line}`);
+  if (debugEnabled()) {
+    sink ??= stderrSink();
+    sink(`authflow: ${line}`);
+  }
+}
+
+let sink: ((line: string) => void) | undefined;
+
+/**
+ * Where debug lines go: the runtime's stderr (Node, Bun, Deno 2 expose
+ * `process.stderr`; Deno 1's `console.error` is stderr), else the console's
+ * debug level — browsers and workers have no stdout to mix into.
+ */
+function stderrSink(): (line: string) => void {
+  const runtime = globalThis as {
+    process?: { stderr?: { write?: (text: string) => unknown } };
+    Deno?: unknown;
+  };
+  const stderr = runtime.process?.stderr;
+  if (typeof stderr?.write === "function") return (line) => stderr.write?.(`${line}\n`);
+  if (runtime.Deno !== undefined) return (line) => console.error(line);
+  return (line) => console.debug(line);
 }
 
 /** The scheme's name for a line: its class name, never its fields. */

@@ -21,12 +21,14 @@ export interface RequestCommand {
   readonly insecureAuth: boolean;
 }
 
-/** `authflow serve [--port N] [--host H] [--token-ttl S]`. */
+/** `authflow serve [--port N] [--host H] [--token-ttl S] [--faults]`. */
 export interface ServeCommand {
   readonly command: "serve";
   readonly port: number;
   readonly host: string;
   readonly tokenTtlSeconds: number | undefined;
+  /** `--faults`: the token endpoint's fault injection routes on. */
+  readonly faults: boolean;
 }
 
 /** Every command the CLI runs. */
@@ -34,7 +36,7 @@ export type Command =
   | RequestCommand
   | ServeCommand
   | { readonly command: "demo" }
-  | { readonly command: "help" }
+  | { readonly command: "help"; readonly topic?: "serve" }
   | { readonly command: "version" };
 
 const REQUEST_OPTIONS = {
@@ -68,6 +70,7 @@ const SERVE_OPTIONS = {
   port: { type: "string", short: "p" },
   host: { type: "string" },
   "token-ttl": { type: "string" },
+  faults: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -115,7 +118,7 @@ function parseServe(argv: readonly string[]): Command {
   const { values, positionals } = usage(() =>
     parseArgs({ args: [...argv], options: SERVE_OPTIONS, allowPositionals: true, strict: true }),
   );
-  if (values.help === true) return { command: "help" };
+  if (values.help === true) return { command: "help", topic: "serve" };
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals[0]})`);
   const ttl = values["token-ttl"];
   return {
@@ -123,6 +126,7 @@ function parseServe(argv: readonly string[]): Command {
     port: integer(values.port, "--port", 0, 0, 65_535),
     host: values.host ?? "127.0.0.1",
     tokenTtlSeconds: ttl === undefined ? undefined : integer(ttl, "--token-ttl", 3600, 1, 31_536_000),
+    faults: values.faults === true,
   };
 }
 

@@ -29,6 +29,8 @@ export interface CredentialContext {
 export interface ResolvedCredentials {
   readonly auth: Auth | null;
   readonly secrets: readonly string[];
+  /** The user name or client id the secrets go with, for their Basic spelling (`base64(user:pass)`). */
+  readonly username?: string;
   readonly warnings: readonly string[];
 }
 
@@ -87,7 +89,7 @@ async function userAndPassword(
     ));
   const auth =
     options.type === "digest" ? new DigestAuth(options.username, password) : new BasicAuth(options.username, password);
-  return { auth, secrets: [password], warnings };
+  return { auth, secrets: [password], username: options.username, warnings };
 }
 
 async function bearer(
@@ -129,7 +131,7 @@ async function clientCredentials(
     ...(options.scope === undefined ? {} : { scope: options.scope }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
   });
-  return { auth, secrets: secret === undefined ? [] : [secret], warnings: [] };
+  return { auth, secrets: secret === undefined ? [] : [secret], username: options.clientId, warnings: [] };
 }
 
 async function clientSecret(

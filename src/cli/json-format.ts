@@ -3,6 +3,7 @@
  * numbers and string escapes are shown exactly as the server sent them
  * (`JSON.parse` would round 12345678901234567890 and unescape `\u2028`).
  */
+import { escapeControl } from "./safe-text.js";
 
 /** ANSI colours for each kind of JSON token; `null` prints without colour. */
 export interface JsonPalette {
@@ -33,38 +34,56 @@ export const ANSI_PALETTE: JsonPalette = {
  * ```
  */
 export function formatJson(text: string, palette: JsonPalette | null): string | undefined {
+  const pieces = prettyJson(text, palette);
+  return pieces === undefined ? undefined : [...pieces].join("");
+}
+
+/**
+ * As {@link formatJson}, piece by piece, so a caller can write as it goes
+ * without holding the whole output (nor a list of every token). Strings and
+ * keys have their control characters escaped for the terminal: JSON allows
+ * DEL, C1 controls and bidi overrides raw inside a string.
+ *
+ * @example
+ * ```ts
+ * for (const piece of prettyJson(text, ANSI_PALETTE) ?? [text]) process.stdout.write(piece);
+ * ```
+ */
+export function prettyJson(text: string, palette: JsonPalette | null): Iterable<string> | undefined {
   try {
     JSON.parse(text);
   } catch {
     return undefined;
   }
+  return pieces(text, palette);
+}
+
+function* pieces(text: string, palette: JsonPalette | null): Generator<string> {
   const paint = (kind: ValueKind, token: string) =>
-    palette === null ? token : `${palette[kind]}${token}${palette.reset}`;
-  const list = [...tokens(text)];
-  const out: string[] = [];
+    palette === null ? escapeControl(token) : `${palette[kind]}${escapeControl(token)}${palette.reset}`;
   let depth = 0;
   const newline = () => `\n${"  ".repeat(depth)}`;
-  for (let index = 0; index < list.length; index++) {
-    const token = list[index] as Token;
-    const next = list[index + 1];
-    if (token.kind === "open" && next?.kind === "close") {
-      out.push(token.text + next.text); // {} and [] stay on one line
-      index++;
-    } else if (token.kind === "open") {
+  // An opening bracket waits for the next token: {} and [] stay on one line.
+  let open: Token | undefined;
+  for (const token of tokens(text)) {
+    if (open !== undefined) {
+      const waiting = open;
+      open = undefined;
+      if (token.kind === "close") {
+        yield waiting.text + token.text;
+        continue;
+      }
       depth++;
-      out.push(token.text, newline());
-    } else if (token.kind === "close") {
-      depth--;
-      out.push(newline(), token.text);
-    } else if (token.kind === "comma") {
-      out.push(",", newline());
-    } else if (token.kind === "colon") {
-      out.push(": ");
-    } else {
-      out.push(paint(token.kind, token.text));
+      yield waiting.text + newline();
     }
+    if (token.kind === "open") open = token;
+    else if (token.kind === "close") {
+      depth--;
+      yield newline() + token.text;
+    } else if (token.kind === "comma") yield `,${newline()}`;
+    else if (token.kind === "colon") yield ": ";
+    else yield paint(token.kind, token.text);
   }
-  return out.join("");
 }
 
 type ValueKind = "key" | "string" | "number" | "literal";

@@ -2,10 +2,12 @@
 // The `authflow` command: requests with every scheme, `serve` and `demo`.
 import { AuthflowError, NetworkError } from "../index.js";
 import { parseCommand } from "./args.js";
+import { Diagnostics } from "./output.js";
 import { PromptCancelled } from "./prompt.js";
 import { runRequest } from "./request.js";
+import { escapeText } from "./safe-text.js";
 import { Scrubber } from "./scrub.js";
-import { HELP, SHORT_USAGE, UsageError } from "./usage.js";
+import { HELP, SERVE_HELP, SHORT_USAGE, UsageError } from "./usage.js";
 import { version } from "./version.js";
 
 /**
@@ -19,14 +21,15 @@ import { version } from "./version.js";
  * ```
  */
 async function main(argv: readonly string[]): Promise<number> {
-  const scrubber = new Scrubber();
+  const diagnostics = new Diagnostics(process.stderr, process.env, new Scrubber());
   const verbose = argv.includes("-v") || argv.includes("--verbose");
-  const print = (line: string) => process.stdout.write(`${line}\n`);
+  // Lines of the CLI's own (help, version, the demo's report, which may quote an error): escaped, never raw.
+  const print = (line: string) => process.stdout.write(`${escapeText(line)}\n`);
   try {
     const command = parseCommand(argv);
     switch (command.command) {
       case "help":
-        print(HELP);
+        print(command.topic === "serve" ? SERVE_HELP : HELP);
         return 0;
       case "version":
         print(await version());
@@ -38,7 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       case "serve": {
         const { runServe } = await import("./serve.js");
-        return await runServe(command, { stdout: process.stdout });
+        return await runServe(command, { stdout: process.stdout, stderr: process.stderr });
       }
       case "request":
         return await runRequest(
@@ -50,23 +53,24 @@ async function main(argv: readonly string[]): Promise<number> {
             env: process.env,
             version: await version(),
           },
-          scrubber,
+          diagnostics,
         );
     }
   } catch (error) {
-    return report(error, verbose, scrubber);
+    return report(error, verbose, diagnostics);
   }
 }
 
 /** One clear line on stderr (the stack too with -v), and the exit status for it. */
-function report(error: unknown, verbose: boolean, scrubber: Scrubber): number {
-  const say = (text: string) => process.stderr.write(`${scrubber.scrub(text)}\n`);
+function report(error: unknown, verbose: boolean, diagnostics: Diagnostics): number {
+  // Error messages can quote the server (a reason, an error_description): Diagnostics escapes and scrubs them.
+  const say = (text: string) => diagnostics.say(text);
   if (error instanceof UsageError) {
     say(`authflow: ${error.message}\n${SHORT_USAGE}`);
     return 2;
   }
   if (error instanceof PromptCancelled) return 130;
-  say(`authflow: error: ${describe(error)}`);
+  say(`authflow: error: ${inFlagWords(describe(error))}`);
   if (verbose) {
     for (let current: unknown = error; current instanceof Error; current = current.cause) {
       say(current === error ? String(current.stack) : `caused by: ${String(current.stack)}`);
@@ -82,7 +86,10 @@ function describe(error: unknown): string {
     return `the request failed: ${String(cause?.message ?? cause?.code ?? error.message)}`;
   }
   if (error instanceof AuthflowError) {
-    const hint = error.code === "ERR_INSECURE_TRANSPORT" ? " [authflow: --insecure-auth]" : "";
+    const hint =
+      error.code === "ERR_INSECURE_TRANSPORT" && !error.message.includes("allowInsecureAuth")
+        ? " [authflow: --insecure-auth]"
+        : "";
     return `${error.message}${hint} (${error.name})`;
   }
   if (!(error instanceof Error)) return String(error);
@@ -91,6 +98,19 @@ function describe(error: unknown): string {
     return `the request failed: ${String(cause.message ?? cause.code ?? "network error")}`;
   }
   return error.message;
+}
+
+// The library's option names, as the flags the user typed.
+const FLAG_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/`timeout`/g, "--timeout"],
+  [/\bmaxRedirects\b/g, "--max-redirects"],
+  [/\bset allowInsecureAuth: true\b/g, "pass --insecure-auth"],
+  [/\ballowInsecureAuth(: true)?/g, "--insecure-auth"],
+];
+
+/** `message` with library option names replaced by the CLI flags that set them. */
+function inFlagWords(message: string): string {
+  return FLAG_WORDS.reduce((text, [pattern, flag]) => text.replace(pattern, flag), message);
 }
 
 // A reader that closed the pipe (`authflow … | head`) is not an error.

@@ -1,5 +1,6 @@
-import { once } from "node:events";
-import { ANSI_PALETTE, formatJson } from "./json-format.js";
+import { shownHeaderValue } from "./credential-names.js";
+import { escapeControl, escapeText } from "./safe-text.js";
+import type { Scrubber } from "./scrub.js";
 
 /** A stream the CLI writes to: `process.stdout` or `process.stderr` (or a test double). */
 export interface OutputStream {
@@ -36,115 +37,104 @@ export function paint(enabled: boolean, colour: keyof typeof SGR, text: string):
   return enabled ? `\u001b[${SGR[colour]}m${text}\u001b[0m` : text;
 }
 
-/** `200 OK`, coloured by class on a colour terminal. */
-export function statusLine(response: Response, enabled: boolean): string {
-  const text = `${response.status} ${response.statusText}`.trim();
-  const colour = response.status < 300 ? "green" : response.status < 400 ? "yellow" : "red";
-  return paint(enabled, "bold", paint(enabled, colour, text));
-}
-
-// Header names whose values are secrets in any request or response.
-const SECRET_HEADERS = new Set([
-  "authorization",
-  "proxy-authorization",
-  "cookie",
-  "cookie2",
-  "set-cookie",
-  "set-cookie2",
-  "x-api-key",
-  "api-key",
-  "x-auth-token",
-]);
-
 /**
- * True for a header name whose value is a secret, by name: the usual ones,
- * and any name that says token, secret, password, key or session.
+ * stderr as the CLI writes to it: everything passes the {@link Scrubber}
+ * (no secret, in any spelling; no credential in a URL's query), and every
+ * control character is escaped (see safe-text.ts), on a terminal or not —
+ * diagnostics end up on terminals later (`cat log`). The colours are the
+ * CLI's own, added after the text they paint was made safe.
  *
  * @example
  * ```ts
- * isSecretHeader("X-Vault-Token"); // true
+ * const diagnostics = new Diagnostics(process.stderr, process.env, new Scrubber());
+ * diagnostics.say(`authflow: error: ${error.message}`);
  * ```
  */
-export function isSecretHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SECRET_HEADERS.has(lower) || /token|secret|passw|api-?key|session|credential/.test(lower);
+export class Diagnostics {
+  /** Whether this stream gets colours. */
+  readonly colour: boolean;
+
+  constructor(
+    private readonly stream: OutputStream,
+    env: Terminal["env"],
+    /** The secrets to keep out; the request command adds its own. */
+    readonly scrubber: Scrubber,
+  ) {
+    this.colour = colours(stream, env);
+  }
+
+  /** A message that may quote the server or the user: scrubbed, escaped, line breaks kept. */
+  say(text: string): void {
+    this.stream.write(`${escapeText(this.scrubber.scrub(text))}\n`);
+  }
+
+  /** One field of a line (a reason phrase, a header, a path): scrubbed and escaped, ready to paint. */
+  field(text: string): string {
+    return escapeControl(this.scrubber.scrub(text));
+  }
+
+  /** `text` painted when this stream gets colours. */
+  paint(colour: keyof typeof SGR, text: string): string {
+    return paint(this.colour, colour, text);
+  }
+
+  /** Lines built from {@link field}s and {@link paint}: written as they are. */
+  writeLines(lines: readonly string[]): void {
+    this.stream.write(`${lines.join("\n")}\n`);
+  }
 }
 
-/** What `-v` shows of a header value: the scheme of an `Authorization`, never its credentials. */
-export function shownHeaderValue(name: string, value: string): string {
-  if (!isSecretHeader(name)) return value;
-  if (/authorization$/i.test(name)) {
-    const scheme = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/.exec(value)?.[0];
-    return scheme === undefined ? "[redacted]" : `${scheme} [redacted]`;
-  }
-  return "[redacted]";
+/**
+ * `200 OK`, the reason phrase made safe, coloured by class on a colour terminal.
+ *
+ * @example
+ * ```ts
+ * diagnostics.writeLines([statusLine(response, diagnostics)]); // "401 \x1b[32m200 OK" for a hostile reason
+ * ```
+ */
+export function statusLine(response: Response, out: Diagnostics): string {
+  const text = `${response.status} ${out.field(response.statusText)}`.trim();
+  const colour = response.status < 300 ? "green" : response.status < 400 ? "yellow" : "red";
+  return out.paint("bold", out.paint(colour, text));
 }
 
 /**
  * The lines `-v` prints for one request as it goes out: request line, host,
- * headers (secrets redacted).
+ * headers (credentials redacted, by name and by shape).
  *
  * @example
  * ```ts
- * requestLines(new Request("https://h/x", { headers: { authorization: "Basic dTpw" } }), false);
+ * requestLines(new Request("https://h/x", { headers: { authorization: "Basic dTpw" } }), diagnostics);
  * // ["> GET /x", "> host: h", "> authorization: Basic [redacted]", ">"]
  * ```
  */
-export function requestLines(request: Request, enabled: boolean): string[] {
+export function requestLines(request: Request, out: Diagnostics): string[] {
   const url = new URL(request.url);
   const lines = [
-    `> ${paint(enabled, "bold", request.method)} ${url.pathname}${url.search}`,
-    `> ${header("host", url.host, enabled)}`,
+    `> ${out.paint("bold", out.field(request.method))} ${out.field(`${url.pathname}${url.search}`)}`,
+    `> ${header("host", url.host, out)}`,
   ];
-  for (const [name, value] of request.headers) lines.push(`> ${header(name, shownHeaderValue(name, value), enabled)}`);
-  if (request.body !== null) lines.push(`> ${paint(enabled, "dim", "(request body not shown)")}`);
+  for (const [name, value] of request.headers) lines.push(`> ${header(name, value, out)}`);
+  if (request.body !== null) lines.push(`> ${out.paint("dim", "(request body not shown)")}`);
   lines.push(">");
   return lines;
 }
 
-/** The lines `-v` prints for one response: status line and headers (secrets redacted). */
-export function responseLines(response: Response, enabled: boolean): string[] {
-  const lines = [`< ${statusLine(response, enabled)}`];
-  for (const [name, value] of response.headers) lines.push(`< ${header(name, shownHeaderValue(name, value), enabled)}`);
+/**
+ * The lines `-v` prints for one response: status line and headers (credentials redacted).
+ *
+ * @example
+ * ```ts
+ * diagnostics.writeLines(responseLines(response, diagnostics)); // "< 200 OK", "< set-cookie: [redacted]", "<"
+ * ```
+ */
+export function responseLines(response: Response, out: Diagnostics): string[] {
+  const lines = [`< ${statusLine(response, out)}`];
+  for (const [name, value] of response.headers) lines.push(`< ${header(name, value, out)}`);
   lines.push("<");
   return lines;
 }
 
-function header(name: string, value: string, enabled: boolean): string {
-  return `${paint(enabled, "cyan", name)}: ${value}`;
-}
-
-/**
- * Writes the response body to stdout: the raw bytes when stdout is not a
- * terminal (pipes and files get exactly what the server sent); on a terminal,
- * JSON pretty-printed (and coloured unless `NO_COLOR`), text as it is, and a
- * note on stderr instead of binary data.
- *
- * @example
- * ```ts
- * await writeBody(response, { stdout: process.stdout, stderr: process.stderr, env: process.env });
- * ```
- */
-export async function writeBody(response: Response, terminal: Terminal): Promise<void> {
-  const { stdout } = terminal;
-  if (stdout.isTTY !== true) {
-    if (response.body === null) return;
-    const reader = response.body.getReader();
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      if (!stdout.write(chunk.value)) await once(stdout as unknown as NodeJS.EventEmitter, "drain");
-    }
-    return;
-  }
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length === 0) return;
-  if (bytes.includes(0)) {
-    terminal.stderr.write(`(binary body of ${bytes.length} bytes not shown on a terminal; pipe it to a file)\n`);
-    return;
-  }
-  const text = new TextDecoder().decode(bytes);
-  const contentType = response.headers.get("content-type") ?? "";
-  const looksJson = /json/i.test(contentType) || /^\s*[[{]/.test(text);
-  const pretty = looksJson ? formatJson(text, colours(stdout, terminal.env) ? ANSI_PALETTE : null) : undefined;
-  const shown = pretty ?? text;
-  stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+function header(name: string, value: string, out: Diagnostics): string {
+  return `${out.paint("cyan", out.field(name))}: ${out.field(shownHeaderValue(name, value))}`;
 }

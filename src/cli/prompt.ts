@@ -1,3 +1,5 @@
+import { escapeControl } from "./safe-text.js";
+
 /**
  * The user pressed Ctrl-C (or Ctrl-D on an empty line) at a prompt.
  *
@@ -72,7 +74,8 @@ export function promptSecret(
     };
     // Echo off before the question shows: whatever is typed after seeing it stays hidden.
     input.setRawMode?.(true);
-    output.write(question);
+    // The question names a user the command line gave: shown, never acted on by the terminal.
+    output.write(escapeControl(question));
     input.setEncoding("utf8");
     input.on("data", onData);
     input.resume();

@@ -1,18 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Client, type FetchLike } from "../index.js";
 import type { RequestCommand } from "./args.js";
+import { writeBody } from "./body.js";
+import { isSecretHeader } from "./credential-names.js";
 import { resolveCredentials } from "./credentials.js";
-import {
-  colours,
-  isSecretHeader,
-  requestLines,
-  responseLines,
-  statusLine,
-  type Terminal,
-  writeBody,
-} from "./output.js";
+import { type Diagnostics, requestLines, responseLines, statusLine, type Terminal } from "./output.js";
 import { canPrompt, type PromptInput, promptSecret } from "./prompt.js";
-import type { Scrubber } from "./scrub.js";
 import { UsageError } from "./usage.js";
 
 /** Everything a request command touches: the terminal, stdin, the version for User-Agent. */
@@ -29,13 +22,15 @@ export interface RequestIO extends Terminal {
  *
  * @example
  * ```ts
- * process.exitCode = await runRequest(parseCommand(argv) as RequestCommand, io, new Scrubber());
+ * process.exitCode = await runRequest(parseCommand(argv) as RequestCommand, io, diagnostics);
  * ```
  */
-export async function runRequest(command: RequestCommand, io: RequestIO, scrubber: Scrubber): Promise<number> {
-  const errorColours = colours(io.stderr, io.env);
-  const say = (text: string) => io.stderr.write(`${scrubber.scrub(text)}\n`);
-  const transport: FetchLike = command.verbose ? loggingFetch(say, errorColours) : (request) => fetch(request);
+export async function runRequest(command: RequestCommand, io: RequestIO, out: Diagnostics): Promise<number> {
+  const { scrubber } = out;
+  // A credential in the URL's query is a secret the command holds, wherever else it shows up.
+  scrubber.addQuery(command.url);
+  const say = (text: string) => out.say(text);
+  const transport = watchingFetch(out, command.verbose);
   const credentials = await resolveCredentials(command.credentials, {
     env: io.env,
     canPrompt: canPrompt(io.stdin),
@@ -44,6 +39,8 @@ export async function runRequest(command: RequestCommand, io: RequestIO, scrubbe
     insecureAuth: command.insecureAuth,
   });
   scrubber.add(credentials.secrets);
+  if (credentials.username !== undefined)
+    for (const secret of credentials.secrets) scrubber.addPair(credentials.username, secret);
   const headers = requestHeaders(command, io.version);
   scrubber.add(secretHeaderValues(command));
   for (const warning of [...credentials.warnings, ...headerWarnings(command)]) say(`authflow: warning: ${warning}`);
@@ -62,21 +59,27 @@ export async function runRequest(command: RequestCommand, io: RequestIO, scrubbe
     body === undefined ? { headers } : { headers, body },
   );
   // With -v the log already showed the final status line.
-  if (!command.verbose) say(statusLine(response, errorColours));
+  if (!command.verbose) out.writeLines([statusLine(response, out)]);
   const rejected = credentials.auth !== null && response.status === 401;
   if (rejected)
-    say(`authflow: the server did not accept the credentials (${response.status} ${response.statusText})`.trim());
-  await writeBody(response, io);
+    say(`authflow: the server did not accept the credentials (${`${response.status} ${response.statusText}`.trim()})`);
+  await writeBody(response, io, say);
   if (command.checkStatus && response.status >= 300) return Math.min(5, Math.floor(response.status / 100));
   return rejected ? 1 : 0;
 }
 
-/** A transport that prints each exchange for `-v`, secrets redacted (token endpoint requests included). */
-function loggingFetch(say: (text: string) => void, enabled: boolean): FetchLike {
+/**
+ * The transport: every credential a request carries (a token fetched at run
+ * time included) joins the secrets kept out of stderr before anything about
+ * its exchange is printed; with `-v`, each exchange is printed, token
+ * endpoint requests included.
+ */
+function watchingFetch(out: Diagnostics, verbose: boolean): FetchLike {
   return async (request) => {
-    say(requestLines(request, enabled).join("\n"));
+    out.scrubber.harvest(request);
+    if (verbose) out.writeLines(requestLines(request, out));
     const response = await fetch(request);
-    say(responseLines(response, enabled).join("\n"));
+    if (verbose) out.writeLines(responseLines(response, out));
     return response;
   };
 }

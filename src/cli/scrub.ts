@@ -1,8 +1,15 @@
+import { isSecretHeader, isSecretParameter, redactQueryValues } from "./credential-names.js";
+import { pairForms, type SecretForm, secretForms } from "./secret-forms.js";
+
 /**
  * The last line of defence for secrets in what the CLI prints on stderr:
- * every secret it was given (password, token, client secret, a secret header's
- * value) is replaced by `[redacted]` in warnings, the `-v` log and error
- * messages. The body on stdout is never touched: it is the server's.
+ * every secret the command holds (password, token, client secret, a secret
+ * header's value, a credential in the URL's query, the credentials its own
+ * requests carried) is replaced by `[redacted]` in every spelling
+ * ({@link secretForms}: raw, percent- and form-encoded, base64, base64url,
+ * a Basic `user:pass`), and the value of every credential-looking URL
+ * parameter is redacted wherever a URL appears — in warnings, the `-v` log
+ * and error messages. The body on stdout is never touched: it is the server's.
  *
  * @example
  * ```ts
@@ -12,25 +19,90 @@
  * ```
  */
 export class Scrubber {
-  #secrets: string[] = [];
+  #forms: SecretForm[] = [];
+  readonly #known = new Set<string>();
 
   /** Remembers secrets. Very short ones are skipped: replacing every "a" would garble the output and hide nothing. */
   add(secrets: readonly string[]): void {
     for (const secret of secrets) {
-      if (secret.length >= 4 && !this.#secrets.includes(secret)) this.#secrets.push(secret);
+      if (secret.length >= SHORTEST_SECRET && !this.#known.has(secret)) {
+        this.#known.add(secret);
+        this.#remember(secretForms(secret));
+      }
     }
-    // Longest first, so a secret that contains another is replaced whole.
-    this.#secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /** Remembers a password and its Basic spellings with `username` (`base64(user:pass)`). */
+  addPair(username: string, secret: string): void {
+    this.add([secret]);
+    if (secret.length >= SHORTEST_SECRET) this.#remember(pairForms(username, secret));
+  }
+
+  /**
+   * Remembers the credentials an outgoing request carries: the values of its
+   * credential headers (a Basic one decoded to its password), each cookie's
+   * value, and its URL's credential parameters — tokens fetched at run time included.
+   */
+  harvest(request: Request): void {
+    for (const [name, value] of request.headers) {
+      if (!isSecretHeader(name)) continue;
+      const credential = value.slice(value.indexOf(" ") + 1).trim();
+      this.add([value, credential]);
+      if (/^basic\s/i.test(value)) this.#addBasic(credential);
+      if (/cookie/i.test(name)) this.add(cookieValues(value));
+    }
+    this.addQuery(new URL(request.url));
+  }
+
+  /** Remembers the values of `url`'s credential parameters (query and fragment), decoded. */
+  addQuery(url: URL): void {
+    for (const part of [url.search.slice(1), url.hash.slice(1)]) {
+      for (const [name, value] of new URLSearchParams(part)) if (isSecretParameter(name)) this.add([value]);
+    }
   }
 
   scrub(text: string): string {
     let result = text;
-    for (const secret of this.#secrets) {
-      result =
-        secret.length >= WHOLE_WORD_BELOW ? result.split(secret).join("[redacted]") : replaceWord(result, secret);
+    for (const form of this.#forms) {
+      if (!result.includes(form.text)) continue;
+      const anywhere = form.encoded || form.text.length >= WHOLE_WORD_BELOW;
+      result = anywhere ? result.split(form.text).join(REDACTED) : replaceWord(result, form.text);
     }
-    return result;
+    return redactQueryValues(result);
   }
+
+  #addBasic(credentials: string): void {
+    let pair: string;
+    try {
+      pair = new TextDecoder("utf-8", { fatal: true }).decode(
+        Uint8Array.from(atob(credentials), (c) => c.charCodeAt(0)),
+      );
+    } catch {
+      return;
+    }
+    const colon = pair.indexOf(":");
+    if (colon >= 0) this.addPair(pair.slice(0, colon), pair.slice(colon + 1));
+  }
+
+  #remember(forms: readonly SecretForm[]): void {
+    const seen = new Set(this.#forms.map((form) => form.text));
+    for (const form of forms) {
+      if (form.text.length >= SHORTEST_SECRET && !seen.has(form.text)) {
+        seen.add(form.text);
+        this.#forms.push(form);
+      }
+    }
+    // Longest first, so a spelling that contains another is replaced whole.
+    this.#forms.sort((a, b) => b.text.length - a.text.length);
+  }
+}
+
+const REDACTED = "[redacted]";
+const SHORTEST_SECRET = 4;
+
+/** `a=1; b=2` → the values `1`, `2`. */
+function cookieValues(header: string): string[] {
+  return header.split(";").map((pair) => pair.slice(pair.indexOf("=") + 1).trim());
 }
 
 /**
@@ -56,7 +128,7 @@ function replaceWord(text: string, secret: string): string {
     const joinedBefore = isWordCharacter(before) && isWordCharacter(secret[0]);
     const joinedAfter = isWordCharacter(after) && isWordCharacter(secret[secret.length - 1]);
     if (joinedBefore || joinedAfter) continue;
-    result += `${text.slice(from, at)}[redacted]`;
+    result += `${text.slice(from, at)}${REDACTED}`;
     from = at + secret.length;
   }
   return result + text.slice(from);

@@ -1,6 +1,7 @@
 import { once } from "node:events";
-import { defaultClients, startTestServer } from "../server/index.js";
+import { defaultClients, isLoopbackHost, startTestServer } from "../server/index.js";
 import type { ServeCommand } from "./args.js";
+import { escapeControl } from "./safe-text.js";
 
 /** The test server's routes, as `serve` lists them. */
 const ROUTES: ReadonlyArray<readonly [route: string, what: string]> = [
@@ -14,56 +15,101 @@ const ROUTES: ReadonlyArray<readonly [route: string, what: string]> = [
   ["POST /oauth/token", "OAuth 2.0 client credentials token endpoint"],
   ["/oauth/protected", "needs a token issued by /oauth/token"],
   ["/.well-known/oauth-authorization-server", "RFC 8414 metadata"],
-  ["/redirect-to?url=&status_code=", "redirects"],
+  ["/redirect-to?url=&status_code=", "redirects (to this server or loopback only)"],
   ["/status/:code", "answers with that status"],
   ["/anything", "echoes the request"],
   ["/_stats", "request, challenge and token counters"],
 ];
 
+/** Listed only when `--faults` turned it on. */
+const FAULTS_ROUTE = ["POST /oauth/_faults", "fault injection for the token endpoint (--faults)"] as const;
+
 /** Where `serve` writes, and how it waits for the signal to stop. */
 export interface ServeIO {
   readonly stdout: { write(text: string): unknown };
+  /** Where the warning about a non-loopback address goes. */
+  readonly stderr: { write(text: string): unknown };
   /** Resolves with the name of the signal that asks the server to stop. */
   readonly stopSignal?: () => Promise<string>;
 }
 
 /**
- * Runs `authflow serve`: the test server in the foreground until SIGINT or
- * SIGTERM, then stops it cleanly (open connections closed) and returns 0.
+ * Runs `authflow serve`: the test server — a test server, not for
+ * production — in the foreground until SIGINT or SIGTERM, then stops it
+ * cleanly (open connections closed) and returns 0. Bound to an address that
+ * is not loopback, it says so on stderr first; fault injection only with `--faults`.
  *
  * @example
  * ```ts
- * process.exitCode = await runServe({ command: "serve", port: 8080, host: "127.0.0.1", tokenTtlSeconds: undefined }, { stdout: process.stdout });
+ * process.exitCode = await runServe(
+ *   { command: "serve", port: 8080, host: "127.0.0.1", tokenTtlSeconds: undefined, faults: false },
+ *   { stdout: process.stdout, stderr: process.stderr },
+ * );
  * ```
  */
 export async function runServe(command: ServeCommand, io: ServeIO): Promise<number> {
   const server = await startTestServer({
     port: command.port,
     host: command.host,
+    faults: command.faults,
     ...(command.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: command.tokenTtlSeconds }),
   });
+  // Listening for the signal before saying how to send it: a stop sent as soon as the banner shows is caught.
+  const stop = (io.stopSignal ?? waitForSignal)();
+  // The address actually bound: a name is judged by what it resolved to.
+  const bound = new URL(server.url).hostname;
+  if (!isLoopbackHost(bound)) io.stderr.write(exposedWarning(command.host, bound, command.faults));
   const print = (line: string) => io.stdout.write(`${line}\n`);
-  print(`authflow test server listening on ${server.url}`);
-  print("");
-  print("routes:");
-  const width = Math.max(...ROUTES.map(([route]) => route.length));
-  for (const [route, what] of ROUTES) print(`  ${route.padEnd(width)}  ${what}`);
-  print("");
-  // The registered clients are public test fixtures (authflow/server's defaultClients()), not secrets.
-  print(`OAuth clients (test fixtures; tokens live ${command.tokenTtlSeconds ?? 3600} s):`);
-  for (const client of defaultClients()) {
-    const secret =
-      client.clientSecret === undefined ? "key: TEST_CLIENT_PRIVATE_JWK" : `secret: ${client.clientSecret}`;
-    print(`  ${client.clientId.padEnd(14)} ${client.authMethod.padEnd(20)} ${secret}`);
-  }
-  print("");
-  print(`try:  authflow ${server.url}/basic-auth/user/pass -a user`);
-  print("stop: Ctrl-C");
-  const signal = await (io.stopSignal ?? waitForSignal)();
+  for (const line of banner(command, server.url)) print(line);
+  const signal = await stop;
   print(`${signal}: stopping`);
   await server.close();
   print("stopped");
   return 0;
+}
+
+/** What `serve` prints once listening: where, its routes, its test clients, how to try and stop it. */
+function banner(command: ServeCommand, url: string): string[] {
+  const routes = command.faults ? [...ROUTES, FAULTS_ROUTE] : ROUTES;
+  const width = Math.max(...routes.map(([route]) => route.length));
+  // The registered clients are public test fixtures (authflow/server's defaultClients()), not secrets.
+  const clients = defaultClients().map((client) => {
+    const secret =
+      client.clientSecret === undefined ? "key: TEST_CLIENT_PRIVATE_JWK" : `secret: ${client.clientSecret}`;
+    return `  ${client.clientId.padEnd(14)} ${client.authMethod.padEnd(20)} ${secret}`;
+  });
+  return [
+    `authflow test server listening on ${url} (a test server: not for production)`,
+    "",
+    "routes:",
+    ...routes.map(([route, what]) => `  ${route.padEnd(width)}  ${what}`),
+    "",
+    `OAuth clients (test fixtures; tokens live ${command.tokenTtlSeconds ?? 3600} s):`,
+    ...clients,
+    "",
+    `try:  authflow ${url}/basic-auth/user/pass -a user`,
+    "stop: Ctrl-C",
+  ];
+}
+
+/**
+ * What `serve` says on stderr before it serves on an address other machines can reach.
+ *
+ * @example
+ * ```ts
+ * process.stderr.write(exposedWarning("0.0.0.0", "0.0.0.0", false));
+ * ```
+ */
+export function exposedWarning(host: string, bound: string, faults: boolean): string {
+  const where = escapeControl(host === bound ? host : `${host} (${bound})`);
+  const lines = [
+    `authflow: warning: the test server listens on ${where}, which is not loopback: anyone who can reach`,
+    "  this machine can use it. It hands out tokens for the fixed, published client secrets listed below",
+    "  and answers every route without authentication. It is a test server, not for production.",
+  ];
+  if (faults) lines.push("  --faults is on: anyone who can reach it can make its token endpoint fail.");
+  lines.push("  Use --host 127.0.0.1 (the default) unless other machines must reach it.");
+  return `${lines.join("\n")}\n`;
 }
 
 /** The first SIGINT or SIGTERM; the handlers are removed after it, so a second one kills as usual. */

@@ -13,15 +13,32 @@ export class UsageError extends Error {
 
 /** Printed after a usage error. */
 export const SHORT_USAGE = `usage: authflow [METHOD] URL [options]
-       authflow serve [--port N] [--host H] [--token-ttl S]
+       authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
        authflow demo
 Run 'authflow --help' for every option.`;
+
+/** `authflow serve --help`. */
+export const SERVE_HELP = `authflow serve — the embedded test server, in the foreground until Ctrl-C
+
+usage: authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
+
+A TEST SERVER, NOT FOR PRODUCTION: httpbin's authentication routes and an OAuth 2.0
+token endpoint that hands out tokens for fixed, published client secrets, with no
+authentication of its own. Keep it on loopback: any other address is warned about.
+
+  -p, --port N        the port (default 0: a free one)
+      --host H        the address to listen on (default 127.0.0.1); one that is not
+                      loopback (127.0.0.0/8, ::1, localhost) lets other machines use it
+      --token-ttl S   lifetime of issued tokens in seconds (default 3600)
+      --faults        turn on fault injection (POST/DELETE /oauth/_faults); off by default,
+                      since anyone who can reach the server could make its token endpoint fail
+  -h, --help          this help`;
 
 /** `authflow --help`. */
 export const HELP = `authflow — authenticated HTTP from the command line
 
 usage: authflow [METHOD] URL [options]     (options may come before or after)
-       authflow serve [--port N] [--host H] [--token-ttl S]
+       authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
        authflow demo
 
 METHOD defaults to GET, or POST when a body is given. URL without a scheme
@@ -54,8 +71,10 @@ Request
       --insecure-auth           allow credentials over plain http:// to hosts other than loopback
 
 Output
-  The body goes to stdout: raw bytes when piped, JSON pretty-printed and coloured on a
-  terminal (NO_COLOR turns colours off). The status line goes to stderr.
+  The body goes to stdout: raw bytes when piped; on a terminal, JSON up to 4 MiB
+  pretty-printed and coloured (NO_COLOR turns colours off), other text streamed with
+  control characters shown escaped (\\x1b), binary bodies not shown. The status line
+  goes to stderr; nothing the server sent is printed raw there.
   -v, --verbose                 every request and response header on stderr, secrets
                                 redacted; the stack trace of an error
       --check-status            exit 3, 4 or 5 for a 3xx, 4xx or 5xx answer
@@ -63,9 +82,8 @@ Output
   -h, --help                    this help
       --version                 the version
 
-serve   the embedded test server (httpbin's auth routes, OAuth 2.0) in the foreground
-          -p, --port N (default: a free port)  --host H (default 127.0.0.1)
-          --token-ttl S (lifetime of issued tokens, default 3600)
+serve   the embedded TEST server (httpbin's auth routes, OAuth 2.0) in the foreground,
+          not for production: see 'authflow serve --help'
 demo    starts the test server and runs every scheme end to end
 
 Exit status: 0 done; 1 network or authentication failure; 2 usage error;

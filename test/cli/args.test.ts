@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseCommand, type RequestCommand } from "../../src/cli/args.js";
+import { isSecretHeader, shownHeaderValue } from "../../src/cli/credential-names.js";
 import { ANSI_PALETTE, formatJson } from "../../src/cli/json-format.js";
-import { isSecretHeader, requestLines, shownHeaderValue } from "../../src/cli/output.js";
+import { Diagnostics, requestLines } from "../../src/cli/output.js";
 import { Scrubber } from "../../src/cli/scrub.js";
 import { UsageError } from "../../src/cli/usage.js";
 
@@ -101,7 +102,10 @@ describe("parseCommand", () => {
       port: 8080,
       host: "127.0.0.1",
       tokenTtlSeconds: 5,
+      faults: false,
     });
+    expect(parseCommand(["serve", "--faults", "--host", "0.0.0.0"])).toMatchObject({ host: "0.0.0.0", faults: true });
+    expect(parseCommand(["serve", "--help"])).toEqual({ command: "help", topic: "serve" });
     expect(parseCommand(["demo"])).toEqual({ command: "demo" });
     expect(parseCommand(["https://h", "--help"])).toEqual({ command: "help" });
     expect(parseCommand(["--version"])).toEqual({ command: "version" });
@@ -159,7 +163,12 @@ describe("redaction", () => {
   });
 
   it("request lines carry no credential", () => {
-    const lines = requestLines(new Request("https://h/x?q=1", { headers: { authorization: "Bearer abc.def" } }), false);
+    const stream = { write: () => true, once: () => undefined };
+    const diagnostics = new Diagnostics(stream, {}, new Scrubber());
+    const lines = requestLines(
+      new Request("https://h/x?q=1", { headers: { authorization: "Bearer abc.def" } }),
+      diagnostics,
+    );
     expect(lines).toEqual(["> GET /x?q=1", "> host: h", "> authorization: Bearer [redacted]", ">"]);
   });
 

@@ -57,6 +57,22 @@ describe("exit status", () => {
     expect(verbose.stderr).toMatch(/caused by: Error: connect ECONNREFUSED/);
   });
 
+  it("is 1 for a timeout, with a message that names the --timeout flag, not the library's option", async () => {
+    // A server that reads the request and never answers (reading lets it see the client leave).
+    const silent = createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const result = await runCli([`http://127.0.0.1:${port}/x`, "--timeout", "0.2"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/TimeoutError/);
+      expect(result.stderr).toContain("--timeout");
+      expect(result.stderr).not.toContain("`timeout`");
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it("is 1 when the server rejects the credentials (final 401), with a clear line", async () => {
     const result = await runCli(["-a", "u", `${server.url}/basic-auth/u/p`], { env: { AUTHFLOW_PASSWORD: "wrong" } });
     expect(result.code).toBe(1);

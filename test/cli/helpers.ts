@@ -2,7 +2,17 @@
 // (util-linux `script`) for the prompt and colours.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -127,7 +137,20 @@ export function runCli(
 /** What a run in a pseudo-terminal showed (stdout and stderr together, as on a screen). */
 export interface TerminalResult {
   readonly code: number | null;
+  /** The whole screen, or with `screenEnds` only its first and last bytes. */
   readonly screen: string;
+  /** Bytes the screen received in all. */
+  readonly screenBytes: number;
+}
+
+/** Options of {@link runInTerminal}. */
+export interface TerminalOptions {
+  readonly env?: Record<string, string>;
+  readonly answer?: { after: string; text: string };
+  /** Arguments for node itself, before the CLI's path (e.g. `--require` a preload). */
+  readonly nodeArgs?: readonly string[];
+  /** Keep only this many bytes at each end of the screen: for bodies too large to hold twice. */
+  readonly screenEnds?: number;
 }
 
 /**
@@ -135,18 +158,23 @@ export interface TerminalResult {
  * stdin, stdout and stderr are all a TTY. When `answer` is given, its text and
  * Enter are typed once the screen shows `answer.after`.
  */
-export function runInTerminal(
-  args: readonly string[],
-  options: { env?: Record<string, string>; answer?: { after: string; text: string } } = {},
-): Promise<TerminalResult> {
-  const command = [process.execPath, builtCli(), ...args].map(shellQuote).join(" ");
+export function runInTerminal(args: readonly string[], options: TerminalOptions = {}): Promise<TerminalResult> {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), builtCli(), ...args].map(shellQuote).join(" ");
   const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
     env: environment({ TERM: "xterm-256color", ...options.env }),
     stdio: "pipe",
   });
   let screen = "";
+  let tail = Buffer.alloc(0);
+  let screenBytes = 0;
   let answered = false;
   child.stdout.on("data", (chunk: Buffer) => {
+    screenBytes += chunk.length;
+    if (options.screenEnds !== undefined) {
+      if (screen.length < options.screenEnds) screen += chunk.toString("utf8");
+      tail = Buffer.concat([tail, chunk]).subarray(-options.screenEnds);
+      return;
+    }
     screen += chunk.toString("utf8");
     // Typed only once the prompt is up: the terminal no longer echoes by then.
     if (options.answer !== undefined && !answered && screen.includes(options.answer.after)) {
@@ -158,9 +186,30 @@ export function runInTerminal(
     child.on("error", reject);
     child.on("close", (code) => {
       child.stdin.end();
-      resolvePromise({ code, screen });
+      const shown = options.screenEnds === undefined ? screen : `${screen}\n…\n${tail.toString("utf8")}`;
+      resolvePromise({ code, screen: shown, screenBytes });
     });
   });
+}
+
+/**
+ * A `--require` preload for node that writes the process's peak resident
+ * memory (VmHWM, in KiB) to `$AUTHFLOW_TEST_PEAK_FILE` as it exits. Linux only:
+ * undefined where /proc/self/status does not exist.
+ */
+export function peakMemoryPreload(directory: string): string | undefined {
+  if (!existsSync("/proc/self/status")) return undefined;
+  const path = join(directory, "peak-memory.cjs");
+  writeFileSync(
+    path,
+    `process.on("exit", () => {
+  const fs = require("node:fs");
+  const peak = /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"));
+  if (peak && process.env.AUTHFLOW_TEST_PEAK_FILE) fs.writeFileSync(process.env.AUTHFLOW_TEST_PEAK_FILE, peak[1]);
+});
+`,
+  );
+  return path;
 }
 
 function shellQuote(word: string): string {

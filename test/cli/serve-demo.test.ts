@@ -7,8 +7,12 @@ import { builtCli, environment, runCli } from "./helpers.js";
 async function startServe(args: readonly string[]) {
   const child = spawn(process.execPath, [builtCli(), "serve", ...args], { env: environment(), stdio: "pipe" });
   let stdout = "";
+  let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {
     stdout += chunk.toString("utf8");
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
   });
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   const url = await new Promise<string>((resolve, reject) => {
@@ -18,7 +22,7 @@ async function startServe(args: readonly string[]) {
     });
     void exited.then((code) => reject(new Error(`serve exited early (${code})`)));
   });
-  return { child, url, exited, output: () => stdout };
+  return { child, url, exited, output: () => stdout, errors: () => stderr };
 }
 
 beforeAll(() => {
@@ -38,6 +42,62 @@ describe("authflow serve", () => {
       expect(serve.output()).toMatch(new RegExp(`${signal}: stopping\\nstopped\\n$`));
     });
   }
+});
+
+// Issue 18.9: `serve --host 0.0.0.0` bound every interface without a word, with fault injection on.
+describe("authflow serve: a test server, and it says so", () => {
+  const WARNING = /warning: the test server listens on .*which is not loopback[\s\S]*not for production/;
+
+  it("warns on stderr when bound to an address that is not loopback (0.0.0.0), and serves all the same", async () => {
+    const serve = await startServe(["--host", "0.0.0.0", "--faults"]);
+    try {
+      expect(serve.errors()).toMatch(WARNING);
+      expect(serve.errors()).toContain("0.0.0.0");
+      expect(serve.errors()).toContain("--faults is on");
+      const port = new URL(serve.url).port;
+      expect((await fetch(`http://127.0.0.1:${port}/status/204`)).status).toBe(204);
+    } finally {
+      serve.child.kill("SIGTERM");
+    }
+    expect(await serve.exited).toBe(0);
+  });
+
+  it("says nothing on loopback: 127.0.0.1 (the default), another 127/8 address, localhost", async () => {
+    for (const host of [[], ["--host", "127.0.0.2"], ["--host", "localhost"]]) {
+      const serve = await startServe(host);
+      serve.child.kill("SIGTERM");
+      expect(await serve.exited).toBe(0);
+      expect({ host, stderr: serve.errors() }).toEqual({ host, stderr: "" });
+      expect(serve.output()).toContain("not for production");
+    }
+  });
+
+  it("injects faults only with --faults", async () => {
+    const plan = { method: "POST", body: JSON.stringify({ next: 1, kind: "503" }) };
+    const plain = await startServe([]);
+    try {
+      expect((await fetch(`${plain.url}/oauth/_faults`, plan)).status).toBe(404);
+      expect(plain.output()).not.toContain("/oauth/_faults");
+    } finally {
+      plain.child.kill("SIGTERM");
+    }
+    const faulty = await startServe(["--faults"]);
+    try {
+      expect((await fetch(`${faulty.url}/oauth/_faults`, plan)).status).toBe(200);
+      expect(faulty.output()).toContain("POST /oauth/_faults");
+    } finally {
+      faulty.child.kill("SIGTERM");
+    }
+    await Promise.all([plain.exited, faulty.exited]);
+  });
+
+  it("serve --help says it is a test server, not for production, and lists --faults", async () => {
+    const result = await runCli(["serve", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("NOT FOR PRODUCTION");
+    expect(result.stdout).toContain("--faults");
+    expect((await runCli(["--help"])).stdout).toMatch(/serve .*TEST server[\s\S]*not for production/);
+  });
 });
 
 /** Every route family answers, and the CLI works against the server the CLI started. */

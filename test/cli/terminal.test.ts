@@ -26,6 +26,18 @@ describe("piped output", () => {
   });
 });
 
+describe("AUTHFLOW_DEBUG", () => {
+  it("writes its lines to stderr: `authflow … > file` gets the body byte for byte", async () => {
+    const url = `${server.url}/digest-auth/auth/u/p`;
+    const direct = await runCli(["-A", "digest", "-a", "u:p", url]);
+    const debugged = await runCli(["-A", "digest", "-a", "u:p", url], { env: { AUTHFLOW_DEBUG: "1" } });
+    expect(debugged.code).toBe(0);
+    expect(debugged.stdoutBytes.equals(direct.stdoutBytes)).toBe(true);
+    expect(debugged.stdout).not.toContain("authflow:");
+    expect(debugged.stderr).toMatch(/authflow: GET http:\/\/127\.0\.0\.1:\d+ → 401/);
+  });
+});
+
 describe.skipIf(!hasScript())("terminal output (a pseudo-terminal)", () => {
   it("pretty-prints and colours JSON", async () => {
     const result = await runInTerminal([`${server.url}/basic-auth/u/p`, "-a", "u"], {
