@@ -25,7 +25,10 @@ export const FETCH_TIMEOUT = "fetch + 30 s timeout (by hand)";
 export const CLIENT = "authflow Client";
 export const CLIENT_NO_TIMEOUT = "authflow Client, timeout: false";
 export const WITH_AUTH = "authflow withAuth(fetch)";
+/** The interceptor in its default form, `authInterceptor(auth)`: every origin gets credentials. */
 export const INTERCEPTOR = "authflow/undici interceptor";
+/** The same, configured: `authInterceptor(auth, { origins: [server] })` (issue 17 item 8: both forms cost the same). */
+export const INTERCEPTOR_ORIGINS = "authflow/undici interceptor, origins";
 /** Global fetch with `dispatcher:` an undici Agent of its own, the header set by hand: the bound of the next. */
 export const FETCH_AGENT = "fetch, own undici Agent (by hand)";
 /** Global fetch with `dispatcher:` an Agent composed with authInterceptor (what setGlobalDispatcher does for all). */
@@ -33,6 +36,7 @@ export const FETCH_INTERCEPTOR = "authflow/undici interceptor under fetch";
 /** The bound each authflow front door wraps. */
 export const BOUND_OF: Record<string, string> = {
   [INTERCEPTOR]: UNDICI,
+  [INTERCEPTOR_ORIGINS]: UNDICI,
   // The same work: Client's default 30 s timeout costs fetch a signal per request, as it does by hand.
   [CLIENT]: FETCH_TIMEOUT,
   [CLIENT_NO_TIMEOUT]: FETCH,
@@ -200,6 +204,16 @@ async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, au
       name: INTERCEPTOR,
       role: "authflow",
       operation: viaUndici(agent(authInterceptor(auth() as Parameters<typeof authInterceptor>[0])), url),
+    },
+    {
+      scheme,
+      name: INTERCEPTOR_ORIGINS,
+      role: "authflow",
+      // accept() fails unless 200: an `origins` that missed the server would show as errors, not as speed.
+      operation: viaUndici(
+        agent(authInterceptor(auth() as Parameters<typeof authInterceptor>[0], { origins: [serverUrl] })),
+        url,
+      ),
     },
     {
       scheme,

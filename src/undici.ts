@@ -1,72 +1,30 @@
 import type { Dispatcher } from "undici";
-import { type AuthLike, toAuth } from "./auth.js";
+import type { AuthLike } from "./auth.js";
 import { bodySource } from "./body.js";
+import { authorizationFor, authorizes, mayAuthorize } from "./fast-path.js";
+import { untilAborted } from "./flow.js";
+import type { GuardTicket } from "./guard.js";
+import { asError, ChainController } from "./node/undici-chain.js";
+import { Exchange } from "./node/undici-exchange.js";
+import { FastAttempt, type FastJob, LegacyFastAttempt, speaksLegacy } from "./node/undici-fast.js";
+import { type FlowJob, isStreamBody, runGeneral, streamChunks } from "./node/undici-flow.js";
+import { hasAnyHeader, pathWithQuery, withAuthorization, withoutHeaders } from "./node/undici-headers.js";
+import { CheckedHop, chainStanding, type Follower, followerOf } from "./node/undici-redirect.js";
 import {
-  acknowledgerOf,
-  authorizationFor,
-  authorizes,
-  type FastPathAuth,
-  hasFastPath,
-  mayAuthorize,
-} from "./fast-path.js";
-import { type GuardTicket, RejectionGuard, type RejectionGuardOptions } from "./guard.js";
-import { ChainController } from "./node/undici-exchange.js";
-import { FastAttempt, LegacyFastAttempt, speaksLegacy } from "./node/undici-fast.js";
-import { type FlowJob, type FlowPolicy, isStreamBody, runGeneral, streamChunks } from "./node/undici-flow.js";
-import { hasHeader, pathWithQuery, withAuthorization, withoutHeaders } from "./node/undici-headers.js";
-import { isInsecure, normaliseOrigins } from "./origin.js";
-import { DEFAULT_SENSITIVE_HEADERS, insecureTransportError } from "./send.js";
+  type AuthInterceptorOptions,
+  type InterceptorState,
+  resolveState,
+  type Site,
+  siteOf,
+} from "./node/undici-state.js";
+import { insecureTransportError } from "./policy.js";
 
-/**
- * Options of {@link authInterceptor}.
- *
- * @example
- * ```ts
- * authInterceptor(new BearerAuth(token), { origins: ["https://api.example.com"], maxReplayBytes: 4 << 20 });
- * ```
- */
-export interface AuthInterceptorOptions {
-  /**
-   * The origins that receive credentials, e.g. `["https://api.example.com"]`;
-   * requests to any other origin pass through untouched. Default: every
-   * origin the dispatcher talks to. Set it whenever the dispatcher is shared
-   * or redirects are followed.
-   */
-  origins?: readonly string[];
-  /** Allow credentials over plain `http:` to hosts that are not loopback (default false). */
-  allowInsecureAuth?: boolean;
-  /** Most requests one auth flow may send (default 8). */
-  maxFlowSteps?: number;
-  /** Bytes of a streamed request body kept to re-send it after a challenge (default 1 MiB). */
-  maxReplayBytes?: number;
-  /** Extra header names that carry credentials and must not follow a redirect to another origin. */
-  sensitiveHeaders?: readonly string[];
-  /** The bad-credential guard (on by default: 3 failures, then 30 s of fail-fast); `false` turns it off. */
-  rejectionGuard?: RejectionGuardOptions | false;
-}
-
-/** An origin as the interceptor judges it, computed once per origin string. */
-interface Site {
-  readonly origin: string;
-  readonly protocol: string;
-  readonly insecure: boolean;
-  /** Whether `origins` lets this origin receive credentials. */
-  readonly configured: boolean;
-}
-
-interface InterceptorState extends FlowPolicy {
-  readonly fast: FastPathAuth | undefined;
-  /** Whether the fast-path method reads its arguments (Digest does; Basic does not). */
-  readonly fastNeedsUrl: boolean;
-  readonly origins: ReadonlySet<string> | undefined;
-  readonly allowInsecureAuth: boolean;
-  readonly sensitive: ReadonlySet<string>;
-  readonly sites: Map<string, Site>;
-}
+export type { AuthInterceptorOptions } from "./node/undici-state.js";
 
 type DispatchBody = Exclude<Dispatcher.DispatchOptions["body"], undefined>;
+/** One call of the interceptor: where to send, what, and whom to tell. */
+type Call = Pick<FlowJob, "dispatch" | "options" | "handler">;
 
-const MAX_SITES = 256;
 /**
  * Handed to fast-path methods that declare no parameters (Basic, a static
  * Bearer token): they ignore the URL, and parsing one per request is
@@ -114,155 +72,126 @@ export function authInterceptor(
   const state = resolveState(auth, options);
   return (dispatch) =>
     function authenticate(dispatchOptions: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-      return intercept(state, dispatch, dispatchOptions, handler);
+      return intercept(state, { dispatch, options: dispatchOptions, handler });
     };
 }
 
-function resolveState(auth: AuthLike, options: AuthInterceptorOptions): InterceptorState {
-  const resolved = toAuth(auth);
-  if (resolved === null) {
-    throw new TypeError("authInterceptor needs an auth: an Auth, a [user, pass] tuple or a function");
-  }
-  return {
-    auth: resolved,
-    fast: hasFastPath(resolved) ? resolved : undefined,
-    fastNeedsUrl: hasFastPath(resolved) && resolved[authorizationFor].length > 0,
-    acknowledge: acknowledgerOf(resolved),
-    guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
-    maxFlowSteps: options.maxFlowSteps ?? 8,
-    maxReplayBytes: options.maxReplayBytes ?? 1024 * 1024,
-    origins: options.origins === undefined ? undefined : new Set(normaliseOrigins(options.origins)),
-    allowInsecureAuth: options.allowInsecureAuth ?? false,
-    sensitive: new Set([
-      ...DEFAULT_SENSITIVE_HEADERS,
-      ...(options.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
-    ]),
-    sites: new Map(),
-  };
-}
-
 /** Decides whether a request gets credentials, then admits it past the bad-credential guard. */
-function intercept(
-  state: InterceptorState,
-  dispatch: Dispatcher.Dispatch,
-  options: Dispatcher.DispatchOptions,
-  handler: Dispatcher.DispatchHandler,
-): boolean {
+function intercept(state: InterceptorState, call: Call): boolean {
+  const { dispatch, options, handler } = call;
   const site = siteOf(state, options.origin);
   if (site === undefined) return dispatch(options, handler);
-  if (chainStanding(handler, site, state) === "foreign") {
-    return dispatch({ ...options, headers: withoutHeaders(options.headers, state.sensitive) }, handler);
+  const follower = followerOf(handler);
+  if (follower !== undefined && chainStanding(follower, site, state.origins) === "foreign") {
+    const stripped = { ...options, headers: withoutHeaders(options.headers, state.credentials) };
+    const hop = { follower, url: site.origin + pathWithQuery(options.path, options.query), options };
+    return dispatch(stripped, new CheckedHop(hop, handler, state.origins));
   }
   if (!site.configured) return dispatch(options, handler);
-  if (site.insecure && !state.allowInsecureAuth) {
-    if (!(mayAuthorize in state.auth)) return fail(handler, insecureTransportError(site.origin));
-    // A host-scoped auth (netrc) with nothing for this host sends nothing: plain HTTP is then fine,
-    // unless the caller set a credential header by hand.
-    const byHand = hasHeader(options.headers, "authorization") || hasHeader(options.headers, "proxy-authorization");
-    authorizes(state.auth, new URL(site.origin)).then(
-      (adds) => (adds || byHand ? fail(handler, insecureTransportError(site.origin)) : dispatch(options, handler)),
-      (error: unknown) => fail(handler, error as Error),
-    );
-    return true;
-  }
+  if (site.plainHttp) return plainHttp(state, call, site);
   let entered: GuardTicket | Promise<GuardTicket> = false;
   try {
     entered = state.guard?.enter(state.auth, site.origin, signalOf(options)) ?? false;
   } catch (error) {
-    return fail(handler, error as Error);
+    return fail(handler, asError(error));
   }
-  if (typeof entered === "boolean") return authenticate(state, { dispatch, options, handler }, site, entered);
-  // Credentials not yet accepted here go one request at a time (the guard's rule): wait for the turn.
+  if (typeof entered === "boolean") return authenticate(state, call, site, { ticket: entered, follower });
+  // Credentials not yet accepted here go one at a time (the guard's rule). The caller holds the
+  // exchange meanwhile, so that its abort settles the request at once.
+  const chain = new ChainController(handler);
+  chain.start({});
   entered.then(
-    (ticket) => authenticate(state, { dispatch, options, handler }, site, ticket),
-    (error: unknown) => fail(handler, error as Error),
+    (ticket) => {
+      if (chain.aborted) state.guard?.abandon(state.auth, site.origin, ticket);
+      else authenticate(state, call, site, { ticket, follower, chain });
+    },
+    (error: unknown) => chain.abort(asError(error)),
   );
   return true;
 }
 
-/** Sends an admitted request: the fast path when the scheme offers it, else the full flow. */
-function authenticate(
-  state: InterceptorState,
-  call: Pick<FlowJob, "dispatch" | "options" | "handler">,
-  site: Site,
-  ticket: GuardTicket,
-): boolean {
+/**
+ * Plain HTTP to a host that is not loopback: refused when the auth would add
+ * credentials, or the caller set any credential header by hand (one set of
+ * credential headers for every rule). A host-scoped auth (netrc) with nothing
+ * for this host sends nothing: the request then goes out as it is.
+ */
+function plainHttp(state: InterceptorState, call: Call, site: Site): boolean {
   const { dispatch, options, handler } = call;
-  const target = options.query === undefined || options.query === null ? options : withQueryInPath(options);
-  const url = site.origin + target.path;
-  const stream = isStreamBody(options.body) ? bodySource(streamChunks(options.body), state.maxReplayBytes) : undefined;
-  const authorization = state.fast?.[authorizationFor](options.method, state.fastNeedsUrl ? new URL(url) : UNUSED_URL);
-  const retryable = describable(options);
-  const job = {
-    dispatch,
-    options: target,
-    handler,
-    url,
-    origin: site.origin,
-    stream,
-    ticket,
-    captured: undefined,
-    retryable,
-    authorization,
-  };
-  if (typeof authorization === "string") {
-    const attempt = speaksLegacy(handler) ? new LegacyFastAttempt(state, job) : new FastAttempt(state, job);
-    const sent: Dispatcher.DispatchOptions = { ...target, headers: withAuthorization(target.headers, authorization) };
-    // A stream goes out through its recorder, so that a 401 can still be answered with a replay.
-    if (stream !== undefined) sent.body = stream.first() as unknown as DispatchBody;
-    return dispatch(sent, attempt as Dispatcher.DispatchHandler);
+  if (!(mayAuthorize in state.auth) || hasAnyHeader(options.headers, state.credentials)) {
+    return fail(handler, insecureTransportError(site.origin));
   }
-  if (!retryable) {
-    // A tunnel or an upgrade has no Request to describe it: the flow cannot run, no credentials go.
-    state.guard?.abandon(state.auth, site.origin, ticket);
-    return dispatch(options, handler);
-  }
-  void runGeneral(job, state);
+  const chain = new ChainController(handler);
+  chain.start({});
+  untilAborted(authorizes(state.auth, new URL(site.origin)), chain.signal).then(
+    (adds) => {
+      if (adds) chain.abort(insecureTransportError(site.origin));
+      else sendUnder(chain, () => dispatch(options, new Exchange(options.method, handler, chain)));
+    },
+    (error: unknown) => chain.abort(asError(error)),
+  );
   return true;
 }
 
-/**
- * Where a request stands in a redirect chain followed by undici's redirect
- * interceptor (which keeps the URLs of earlier hops in its handler's
- * `history`): the first request, a hop still within the chain's origins, or
- * a hop that must not carry credentials — once a chain leaves them, or goes
- * from https to http, it stays out (Go CVE-2024-45336).
- */
-function chainStanding(handler: object, site: Site, state: InterceptorState): "first" | "bound" | "foreign" {
-  const history = (handler as { history?: unknown }).history;
-  if (!Array.isArray(history) || history.length === 0 || !(history[0] instanceof URL)) return "first";
-  const first = history[0].origin;
-  let previous = history[0].protocol;
-  for (let index = 1; index <= history.length; index++) {
-    const hop: { origin: string; protocol: string } = index < history.length ? (history[index] as URL) : site;
-    if (previous === "https:" && hop.protocol === "http:") return "foreign";
-    if (hop.origin !== first && state.origins?.has(hop.origin) !== true) return "foreign";
-    previous = hop.protocol;
-  }
-  return "bound";
+/** How an admitted request stands: its guard ticket, its redirect follower, the exchange if the caller holds it already. */
+interface Admission {
+  readonly ticket: GuardTicket;
+  readonly follower: Follower | undefined;
+  readonly chain?: ChainController;
 }
 
-function siteOf(state: InterceptorState, origin: string | URL | undefined): Site | undefined {
-  if (origin === undefined) return undefined;
-  const key = typeof origin === "string" ? origin : origin.href;
-  let site = state.sites.get(key);
-  if (site === undefined) {
-    let url: URL;
-    try {
-      url = new URL(key);
-    } catch {
-      return undefined;
-    }
-    site = {
-      origin: url.origin,
-      protocol: url.protocol,
-      insecure: isInsecure(url),
-      configured: state.origins === undefined || state.origins.has(url.origin),
-    };
-    if (state.sites.size >= MAX_SITES) state.sites.clear();
-    state.sites.set(key, site);
+/** Sends an admitted request; whatever goes wrong before it is on its way settles it and frees the guard's slot. */
+function authenticate(state: InterceptorState, call: Call, site: Site, admission: Admission): boolean {
+  try {
+    return send(state, jobFor(state, call, site, admission));
+  } catch (error) {
+    state.guard?.abandon(state.auth, site.origin, admission.ticket);
+    if (admission.chain === undefined) return fail(call.handler, asError(error));
+    admission.chain.abort(asError(error));
+    return true;
   }
-  return site;
+}
+
+/** Everything the fast and the general path need to know about one admitted request. */
+function jobFor(state: InterceptorState, call: Call, site: Site, admission: Admission): FastJob {
+  const { options } = call;
+  const target = options.query === undefined || options.query === null ? options : withQueryInPath(options);
+  const url = site.origin + target.path;
+  const stream = isStreamBody(options.body) ? bodySource(streamChunks(options.body), state.maxReplayBytes) : undefined;
+  return {
+    dispatch: call.dispatch,
+    options: target,
+    handler: call.handler,
+    url,
+    origin: site.origin,
+    stream,
+    ticket: admission.ticket,
+    retryable: describable(options),
+    authorization: state.fast?.[authorizationFor](options.method, state.fastNeedsUrl ? new URL(url) : UNUSED_URL),
+    chain: admission.chain,
+    follower: admission.follower,
+  };
+}
+
+/** The fast path when the scheme has its header, else the full flow (or, for a tunnel, no credentials). */
+function send(state: InterceptorState, job: FastJob): boolean {
+  const { dispatch, options, handler, chain, authorization } = job;
+  if (typeof authorization === "string") {
+    // Legacy calls pass straight through; a redirect follower, or a caller holding the exchange, takes the new API.
+    const legacy = chain === undefined && job.follower === undefined && speaksLegacy(handler);
+    const attempt = legacy ? new LegacyFastAttempt(state, job) : new FastAttempt(state, job);
+    const sent: Dispatcher.DispatchOptions = { ...options, headers: withAuthorization(options.headers, authorization) };
+    // A stream goes out through its recorder, so that a 401 can still be answered with a replay.
+    if (job.stream !== undefined) sent.body = job.stream.first() as unknown as DispatchBody;
+    return dispatch(sent, attempt as Dispatcher.DispatchHandler);
+  }
+  if (!job.retryable) {
+    // A tunnel or an upgrade has no Request to describe it: the flow cannot run, no credentials go.
+    state.guard?.abandon(state.auth, job.origin, job.ticket);
+    return dispatch(options, chain === undefined ? handler : new Exchange(options.method, handler, chain));
+  }
+  void runGeneral({ ...job, captured: undefined }, state);
+  return true;
 }
 
 /** The options with `query` serialised into `path`, as the flow's Request (and Digest's `uri`) must see it. */
@@ -286,10 +215,17 @@ function signalOf(options: Dispatcher.DispatchOptions): AbortSignal | undefined 
   return signal instanceof AbortSignal ? signal : undefined;
 }
 
+/** Runs a dispatch for a caller that already holds `chain`: a dispatcher that throws settles it. */
+function sendUnder(chain: ChainController, send: () => unknown): void {
+  try {
+    send();
+  } catch (error) {
+    chain.abort(asError(error));
+  }
+}
+
 /** Reports `error` the way a dispatcher does: through the handler, before anything was sent. */
 function fail(handler: Dispatcher.DispatchHandler, error: Error): boolean {
-  const controller = new ChainController();
-  controller.abort(error);
-  handler.onResponseError?.(controller, error);
+  new ChainController(handler).abort(error);
   return true;
 }

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, interceptors, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Auth, BasicAuth, DigestAuth } from "../src/index.js";
+import { type Auth, BasicAuth, DigestAuth, UnsafeRedirectError } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
 import { type AuthInterceptorOptions, authInterceptor } from "../src/undici.js";
 import { type Handler, type Recorder, startRecorder } from "./helpers/recorder.js";
@@ -136,16 +136,30 @@ describe("authInterceptor + interceptors.redirect (redirect composed after): whi
 });
 
 describe("the other order (auth interceptor outside the redirect interceptor)", () => {
-  it("adds credentials once, and only undici's own stripping applies on a change of origin", async () => {
-    const elsewhere = await recorder();
-    const origin = await recorder(redirecting(() => `${elsewhere.url}/landing`));
+  function wrongOrder(auth: Auth, options: AuthInterceptorOptions = {}): Dispatcher {
     const agent = new Agent();
     agents.push(agent);
-    const dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }), authInterceptor(basicAndApiKey));
-    await get(dispatcher, `${origin.url}/start`);
-    expect(credentialsSeen(origin)).toEqual([CREDENTIAL_HEADERS]);
-    // undici drops Authorization, Cookie and Proxy-Authorization; a custom flow's X-Api-Key follows.
-    // Hence the documented order: compose interceptors.redirect after authInterceptor.
-    expect(credentialsSeen(elsewhere)).toEqual([["x-api-key"]]);
+    return agent.compose(interceptors.redirect({ maxRedirections: 5 }), authInterceptor(auth, options));
+  }
+
+  it("refuses every redirect of an authenticated request: authflow cannot see where the hop goes", async () => {
+    const elsewhere = await recorder();
+    const origin = await recorder(redirecting(() => `${elsewhere.url}/landing`));
+    const same = await recorder(redirecting(() => "/landing"));
+    const dispatcher = wrongOrder(basicAndApiKey);
+    for (const start of [origin, same]) {
+      const failure = await get(dispatcher, `${start.url}/start`).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(UnsafeRedirectError);
+      expect((failure as Error).message).toContain("interceptors.redirect");
+      expect(credentialsSeen(start)).toEqual([CREDENTIAL_HEADERS]);
+    }
+    // Before this refusal, undici stripped Authorization, Cookie and Proxy-Authorization here, and X-Api-Key followed.
+    expect(elsewhere.requests).toEqual([]);
+  });
+
+  it("still follows redirects of requests it leaves alone (origins outside `origins`)", async () => {
+    const origin = await recorder(redirecting(() => "/landing"));
+    const dispatcher = wrongOrder(basicAndApiKey, { origins: ["https://api.example.com"] });
+    expect(await get(dispatcher, `${origin.url}/start`)).toBe("landed");
   });
 });

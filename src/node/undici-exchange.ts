@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
+import { UnsafeRedirectError } from "../errors.js";
+import type { ChainController } from "./undici-chain.js";
 import { responseHeaders } from "./undici-headers.js";
 
 type Handler = Dispatcher.DispatchHandler;
@@ -18,78 +20,26 @@ const HIGH_WATER = 64 * 1024;
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
- * The controller the caller's handler holds while authflow runs a flow for
- * it: one for the whole exchange, whichever dispatch is current. `abort` stops
- * the dispatch in flight and the flow (through `signal`); `pause`/`resume`
- * reach the dispatch whose response the caller is reading.
+ * The error for a redirect followed beneath the interceptor, when the
+ * dispatch's `context` shows one (undici's redirect handler, composed before
+ * authInterceptor, hands its `history` to the handler it wraps): authflow
+ * cannot see where that hop goes, so an authenticated request may not take it.
  */
-export class ChainController implements Controller {
-  readonly #abort = new AbortController();
-  #reason: Error | null = null;
-  #paused = false;
-  #inFlight: Controller | undefined;
-  #reading: Controller | undefined;
-  #resumed: (() => void) | undefined;
-
-  get aborted(): boolean {
-    return this.#reason !== null;
-  }
-  get paused(): boolean {
-    return this.#paused;
-  }
-  get reason(): Error | null {
-    return this.#reason;
-  }
-  /** Aborts when the caller aborts; handed to the flow as `Request.signal`. */
-  get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-
-  abort(reason?: Error): void {
-    if (this.#reason !== null) return;
-    this.#reason = reason ?? new DOMException("The operation was aborted.", "AbortError");
-    this.#inFlight?.abort(this.#reason);
-    this.#abort.abort(this.#reason);
-    this.#wakeResumed();
-  }
-  pause(): void {
-    this.#paused = true;
-    this.#reading?.pause();
-  }
-  resume(): void {
-    this.#paused = false;
-    this.#reading?.resume();
-    this.#wakeResumed();
-  }
-
-  /** Records the dispatch now in flight, so an abort reaches it. */
-  track(controller: Controller): void {
-    this.#inFlight = controller;
-    if (this.#reason !== null) controller.abort(this.#reason);
-  }
-  /** Hands the caller's pause/resume to the dispatch whose response it reads. */
-  read(controller: Controller | undefined): void {
-    this.#reading = controller;
-    if (this.#paused) controller?.pause();
-  }
-  /** Resolves once the caller is no longer paused (or aborted). */
-  whenResumed(): Promise<void> {
-    if (!this.#paused || this.#reason !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#resumed = resolve;
-    });
-  }
-
-  #wakeResumed(): void {
-    const wake = this.#resumed;
-    this.#resumed = undefined;
-    wake?.();
-  }
+export function redirectBeneath(context: unknown): UnsafeRedirectError | undefined {
+  const history = (context as { history?: unknown } | null | undefined)?.history;
+  if (!Array.isArray(history) || history.length === 0) return undefined;
+  return new UnsafeRedirectError(
+    "refusing a redirect of an authenticated request: interceptors.redirect is composed before authInterceptor, " +
+      "so authflow cannot see where the credentials (and the body) would go. Compose it after: " +
+      "agent.compose(authInterceptor(auth), interceptors.redirect(options))",
+    "unknown",
+  );
 }
 
 /**
- * One dispatch, seen from authflow. In forward mode its events go straight to
- * the caller's handler (the fast path). In capture mode — from the start, or
+ * One dispatch, seen from authflow. In forward mode its events go to the
+ * caller's handler: straight (the fast path), or through the exchange's
+ * {@link ChainController} when there is one. In capture mode — from the start, or
  * from a status {@link capture} claims — the answer becomes a web `Response`
  * for the auth flow, its body buffered and streamed with backpressure; the
  * final one is then {@link adopt}ed by the caller's handler without a copy.
@@ -118,7 +68,7 @@ export class Exchange implements Handler {
   /**
    * @param method the request method (a HEAD answer has no body)
    * @param forward the caller's handler for forward mode; undefined to capture from the start
-   * @param chain the controller that must be able to abort this dispatch
+   * @param chain the exchange this dispatch belongs to: it can abort it, and the caller hears forwarded events through it
    */
   constructor(method: string, forward: Handler | undefined, chain?: ChainController) {
     this.#method = method;
@@ -138,6 +88,10 @@ export class Exchange implements Handler {
   /** A response was taken over (forward mode) or arrived (capture mode). */
   protected captured(response: Response): void {
     this.#settle?.resolve(response);
+  }
+  /** An error instead of forwarding a response with `status` (forward mode): a redirect the policy refuses. */
+  protected refusal(_status: number, _headers: IncomingHttpHeaders): Error | undefined {
+    return undefined;
   }
   /** A response was forwarded to the caller (forward mode); `undefined`: the dispatch failed before one came. */
   protected forwarded(_status: number | undefined, _headers?: IncomingHttpHeaders): void {}
@@ -163,21 +117,39 @@ export class Exchange implements Handler {
   }
 
   onRequestStart(controller: Controller, context: unknown): void {
+    const beneath = redirectBeneath(context);
+    if (beneath !== undefined) {
+      // Before a byte of this hop is written: undici reports the abort through onResponseError.
+      controller.abort(beneath);
+      return;
+    }
     this.#controller = controller;
     this.#context = context;
-    this.#chain?.track(controller);
-    if (this.#forward !== undefined) this.#forward.onRequestStart?.(this.#chain ?? controller, context);
+    const chain = this.#chain;
+    if (chain !== undefined) chain.track(controller);
+    if (this.#forward === undefined) return;
+    if (chain === undefined) this.#forward.onRequestStart?.(controller, context);
+    else chain.start(context);
   }
 
   onRequestUpgrade(controller: Controller, status: number, headers: IncomingHttpHeaders, socket: never): void {
-    this.#forward?.onRequestUpgrade?.(this.#chain ?? controller, status, headers, socket);
+    if (this.#chain === undefined) this.#forward?.onRequestUpgrade?.(controller, status, headers, socket);
+    else if (this.#forward !== undefined) this.#chain.upgrade(status, headers, socket);
   }
 
   onResponseStart(controller: Controller, status: number, headers: IncomingHttpHeaders, message?: string): void {
     if (this.#forward !== undefined && !this.capture(status)) {
+      // Thrown, as undici's own redirect handler throws: the dispatcher aborts and reports it through onResponseError.
+      const refused = this.refusal(status, headers);
+      if (refused !== undefined) throw refused;
       if (status >= 200) this.#answered = true;
       this.forwarded(status, headers);
-      this.#forward.onResponseStart?.(this.#chain ?? controller, status, headers, message);
+      const chain = this.#chain;
+      if (chain === undefined) this.#forward.onResponseStart?.(controller, status, headers, message);
+      else {
+        chain.read(controller);
+        chain.responseStart(status, headers, message ?? "");
+      }
       return;
     }
     if (status < 200) return; // an informational answer: the real one follows
@@ -195,7 +167,8 @@ export class Exchange implements Handler {
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.#forward !== undefined) {
-      this.#forward.onResponseData?.(this.#chain ?? controller, chunk);
+      if (this.#chain === undefined) this.#forward.onResponseData?.(controller, chunk);
+      else this.#chain.responseData(chunk);
       return;
     }
     if (this.#cancelled) return;
@@ -210,7 +183,8 @@ export class Exchange implements Handler {
 
   onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders): void {
     if (this.#forward !== undefined) {
-      this.#forward.onResponseEnd?.(this.#chain ?? controller, trailers);
+      if (this.#chain === undefined) this.#forward.onResponseEnd?.(controller, trailers);
+      else this.#chain.responseEnd(trailers);
       return;
     }
     this.#ended = true;
@@ -221,7 +195,8 @@ export class Exchange implements Handler {
   onResponseError(controller: Controller, error: Error): void {
     if (this.#forward !== undefined) {
       if (!this.#answered) this.forwarded(undefined);
-      this.#forward.onResponseError?.(this.#chain ?? controller, error);
+      if (this.#chain === undefined) this.#forward.onResponseError?.(controller, error);
+      else this.#chain.fail(error);
       return;
     }
     if (this.#cancelled) return;
@@ -231,8 +206,8 @@ export class Exchange implements Handler {
   }
 
   /**
-   * Hands this (captured, unread) response to the caller's handler: what is
-   * buffered now, the rest as it arrives, with `chain` as its controller.
+   * Hands this (captured, unread) response to the caller's handler through
+   * `chain`: what is buffered now, the rest as it arrives.
    */
   adopt(handler: Handler, chain: ChainController): void {
     const head = this.#head as ResponseHead;
@@ -240,11 +215,11 @@ export class Exchange implements Handler {
     this.#chain = chain;
     this.#answered = true;
     chain.read(this.#controller);
-    handler.onResponseStart?.(chain, head.status, head.headers, head.message);
-    for (const chunk of this.#chunks) handler.onResponseData?.(chain, chunk);
+    chain.responseStart(head.status, head.headers, head.message);
+    for (const chunk of this.#chunks) chain.responseData(chunk);
     this.#chunks = [];
-    if (this.#error !== undefined) handler.onResponseError?.(chain, this.#error);
-    else if (this.#ended) handler.onResponseEnd?.(chain, this.#trailers);
+    if (this.#error !== undefined) chain.fail(this.#error);
+    else if (this.#ended) chain.responseEnd(this.#trailers);
     else if (this.#paused && !chain.paused) this.#controller?.resume();
   }
 

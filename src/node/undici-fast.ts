@@ -2,8 +2,9 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { BodySource } from "../body.js";
-import { Exchange } from "./undici-exchange.js";
+import { Exchange, redirectBeneath } from "./undici-exchange.js";
 import { type FlowJob, type FlowPolicy, runGeneral } from "./undici-flow.js";
+import { locationOf, redirectRefusal } from "./undici-redirect.js";
 
 type Handler = Dispatcher.DispatchHandler;
 type Controller = Dispatcher.DispatchController;
@@ -73,6 +74,11 @@ export class LegacyFastAttempt {
   }
 
   onConnect(abort: (reason?: Error) => void, context?: unknown): void {
+    const beneath = redirectBeneath(context);
+    if (beneath !== undefined) {
+      abort(beneath);
+      return;
+    }
     this.#abort = abort;
     this.#context = context;
     (this.#caller.onConnect as (abort: (reason?: Error) => void, context?: unknown) => void)(abort, context);
@@ -133,20 +139,28 @@ export class LegacyFastAttempt {
 /**
  * The fast attempt for callers that speak the handler API of undici 7
  * (`onRequestStart`/`onResponseStart`/…: undici's redirect interceptor, other
- * interceptors): the same behaviour as {@link LegacyFastAttempt}.
+ * interceptors), and for requests whose caller already holds the exchange's
+ * controller (they waited for the guard): the same behaviour as
+ * {@link LegacyFastAttempt}, and a redirect the policy refuses never reaches
+ * undici's redirect handler.
  */
 export class FastAttempt extends Exchange {
   readonly #policy: FlowPolicy;
   readonly #job: FastJob;
 
   constructor(policy: FlowPolicy, job: FastJob) {
-    super(job.options.method, job.handler);
+    super(job.options.method, job.handler, job.chain);
     this.#policy = policy;
     this.#job = job;
   }
 
   protected override capture(status: number): boolean {
     return status === 401 && this.#job.retryable;
+  }
+
+  protected override refusal(status: number, headers: IncomingHttpHeaders): Error | undefined {
+    if (this.#job.follower === undefined) return undefined;
+    return redirectRefusal(this.#job, this.#policy.origins, true, status, locationOf(headers));
   }
 
   protected override forwarded(status: number | undefined, headers?: IncomingHttpHeaders): void {

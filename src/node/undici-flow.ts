@@ -2,10 +2,12 @@ import type { Dispatcher } from "undici";
 import type { Auth } from "../auth.js";
 import { type BodySource, bodySource, emptyBodySource } from "../body.js";
 import { BodyNotReplayableError } from "../errors.js";
-import { runAuthFlow } from "../flow.js";
+import { discard, runAuthFlow, untilAborted } from "../flow.js";
 import type { GuardTicket, RejectionGuard } from "../guard.js";
-import { ChainController, Exchange } from "./undici-exchange.js";
+import { asError, ChainController } from "./undici-chain.js";
+import { Exchange } from "./undici-exchange.js";
 import { fromWebHeaders, hasHeader, toIncomingHeaders, toWebHeaders } from "./undici-headers.js";
+import { type Follower, redirectRefusal } from "./undici-redirect.js";
 
 type Handler = Dispatcher.DispatchHandler;
 
@@ -17,6 +19,8 @@ export interface FlowPolicy {
   readonly maxReplayBytes: number;
   /** The Auth's `acknowledge` method, bound, when it learns from answers (Digest's `nextnonce`). */
   readonly acknowledge?: ((url: string, authorization: string, authenticationInfo: string) => void) | undefined;
+  /** The origins that may receive credentials besides a chain's first (undefined: only that one). */
+  readonly origins: ReadonlySet<string> | undefined;
 }
 
 /** One request taken down the general path. */
@@ -37,6 +41,10 @@ export interface FlowJob {
   readonly authorization?: string | undefined;
   /** What the bad-credential guard handed out when it admitted the request; given back with the outcome. */
   readonly ticket: GuardTicket;
+  /** The exchange, when the caller already holds it (the request waited before its first dispatch). */
+  readonly chain?: ChainController | undefined;
+  /** undici's redirect handler, when it is the caller: its redirects are judged before it follows them. */
+  readonly follower: Follower | undefined;
 }
 
 /**
@@ -48,29 +56,36 @@ export interface FlowJob {
  * `onResponseError`.
  */
 export async function runGeneral(job: FlowJob, policy: FlowPolicy): Promise<void> {
-  const chain = new ChainController();
-  const { handler } = job;
+  const chain = job.chain ?? new ChainController(job.handler);
   job.captured?.join(chain);
-  handler.onRequestStart?.(chain, job.captured?.context ?? {});
+  chain.start(job.captured?.context ?? {});
   let transport: Transport;
   let final: Response;
   try {
-    const plan = await planBody(job, policy);
+    if (chain.aborted) throw chain.reason;
+    // Every wait ends when the caller aborts: a flow stuck on a token provider cannot hold the request.
+    const plan = await untilAborted(planBody(job, policy), chain.signal);
     const request = flowRequest(job, plan, chain);
     // The Request constructor labels string, Blob and FormData bodies; undici labels what it sends itself.
     const addedType = hasHeader(job.options.headers, "content-type") ? null : request.headers.get("content-type");
     transport = new Transport(job, plan, request, chain, addedType);
-    final = await runAuthFlow(policy.auth, request, plan.source, transport.send, policy);
+    final = await runAuthFlow(policy.auth, request, plan.source, transport.send, policy, chain.signal);
   } catch (error) {
     policy.guard?.abandon(policy.auth, job.origin, job.ticket);
-    handler.onResponseError?.(chain, error instanceof Error ? error : new Error(String(error)));
+    chain.abort(asError(error));
     return;
   }
   policy.guard?.record(policy.auth, job.origin, final, job.ticket);
+  const refused = redirectRefusal(job, policy.origins, true, final.status, final.headers.get("location") ?? undefined);
+  if (refused !== undefined) {
+    void discard(final);
+    chain.abort(refused);
+    return;
+  }
   try {
     transport.deliver(final);
   } catch (error) {
-    chain.abort(error instanceof Error ? error : new Error(String(error)));
+    chain.abort(asError(error));
   }
 }
 
@@ -191,7 +206,7 @@ class Transport {
   deliver(final: Response): void {
     const { handler } = this.#job;
     if (this.#last?.deliverable(final)) this.#last.adopt(handler, this.#chain);
-    else void pump(final, handler, this.#chain);
+    else void pump(final, this.#chain);
   }
 
   async #wireBody(request: Request): Promise<unknown> {
@@ -212,12 +227,12 @@ function failing(error: Error): BodySource {
   return { first: () => null, replay: fail, dispose() {}, streaming: true };
 }
 
-async function pump(response: Response, handler: Handler, chain: ChainController): Promise<void> {
+async function pump(response: Response, chain: ChainController): Promise<void> {
   chain.read(undefined);
-  handler.onResponseStart?.(chain, response.status, toIncomingHeaders(response.headers), response.statusText);
+  chain.responseStart(response.status, toIncomingHeaders(response.headers), response.statusText);
   const body = response.body;
   if (body === null || body.locked) {
-    handler.onResponseEnd?.(chain, {});
+    chain.responseEnd({});
     return;
   }
   const reader = body.getReader();
@@ -228,14 +243,14 @@ async function pump(response: Response, handler: Handler, chain: ChainController
       const step = await reader.read();
       if (step.done) break;
       const chunk = step.value;
-      handler.onResponseData?.(chain, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      chain.responseData(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     }
   } catch (error) {
     reader.cancel().catch(() => {});
-    handler.onResponseError?.(chain, error instanceof Error ? error : new Error(String(error)));
+    chain.abort(asError(error));
     return;
   }
-  handler.onResponseEnd?.(chain, {});
+  chain.responseEnd({});
 }
 
 /** True for a body undici streams (Readable, async or sync iterable, web stream), as opposed to one it sends as bytes. */

@@ -77,6 +77,15 @@ export function hasHeader(headers: DispatchHeaders, name: string): boolean {
   return found;
 }
 
+/** True when `headers` has any header of `names` (lower case): the plain-HTTP rule's question. */
+export function hasAnyHeader(headers: DispatchHeaders, names: ReadonlySet<string>): boolean {
+  let found = false;
+  eachHeader(headers, (candidate, value) => {
+    if (value !== undefined && names.has(candidate.toLowerCase())) found = true;
+  });
+  return found;
+}
+
 /** Web `Headers` for the flow's `Request`. */
 export function toWebHeaders(headers: DispatchHeaders): Headers {
   const result = new Headers();

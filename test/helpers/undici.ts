@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher } from "undici";
 import { afterAll } from "vitest";
 import { authorizationFor } from "../../src/fast-path.js";
-import type { Auth } from "../../src/index.js";
+import { type Auth, type AuthLike, BasicAuth, BearerAuth, ClientCredentialsAuth, DigestAuth } from "../../src/index.js";
 import { type Handler, sha256 } from "./recorder.js";
 
 const agents: Agent[] = [];
@@ -11,9 +11,52 @@ afterAll(async () => {
 
 /** An Agent composed with `interceptors`, closed after the test file. */
 export function authAgent(...interceptors: Dispatcher.DispatcherComposeInterceptor[]): Dispatcher {
-  const agent = new Agent();
+  return agentWith({}, ...interceptors);
+}
+
+/** An Agent made with `options` (a CA to trust, say), composed with `interceptors`, closed after the test file. */
+export function agentWith(
+  options: Agent.Options,
+  ...interceptors: Dispatcher.DispatcherComposeInterceptor[]
+): Dispatcher {
+  const agent = new Agent(options);
   agents.push(agent);
   return agent.compose(...interceptors);
+}
+
+/** Every kind of Auth the interceptor runs, by name, each made fresh; ClientCredentials gets its token at `tokenUrl`. */
+export function authKinds(tokenUrl: string): ReadonlyArray<readonly [string, () => AuthLike]> {
+  return [
+    ["Basic", () => new BasicAuth("user", "pass")],
+    ["Bearer (static)", () => new BearerAuth("static-token")],
+    ["Bearer (provider)", () => new BearerAuth(async () => "provided-token")],
+    ["Digest", () => new DigestAuth("user", "pass")],
+    ["function", () => (request: Request) => void request.headers.set("authorization", "Token from-a-function")],
+    [
+      "ClientCredentials",
+      () => new ClientCredentialsAuth({ tokenUrl, clientId: "basic-client", clientSecret: "basic-secret" }),
+    ],
+    ["custom Auth", () => ({ authFlow: retryAfter401.authFlow })],
+  ];
+}
+
+/**
+ * A resource that asks for credentials: no Authorization → 401 with a Digest
+ * challenge (DigestAuth answers it; the custom flow retries on any 401);
+ * else `answer`.
+ */
+export function challenging(answer: Handler): Handler {
+  return (request, response, body, log) => {
+    if (request.headers.authorization === undefined) {
+      response.writeHead(401, {
+        "www-authenticate": 'Digest realm="test", nonce="n0nce", qop="auth", algorithm=MD5',
+        "content-length": 0,
+      });
+      response.end();
+      return;
+    }
+    answer(request, response, body, log);
+  };
 }
 
 /** A custom scheme with no fast path: sends without credentials, and once more with them after a 401. */
