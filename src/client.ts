@@ -1,10 +1,20 @@
-import { type Auth, type AuthLike, toAuth } from "./auth.js";
+import type { Auth, AuthLike } from "./auth.js";
 import { bodySource, type RequestBody } from "./body.js";
 import type { FetchLike } from "./flow.js";
-import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
-import { normaliseOrigins } from "./origin.js";
+import {
+  checkRequestOptions,
+  DEFAULT_OPTIONS,
+  type RedirectingOptions,
+  resolveAuth,
+  resolveRedirectingOptions,
+} from "./options.js";
 import { headersOf, NO_HEADERS } from "./redact.js";
-import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
+import { appendParams, baseURLOf, type RequestParams, resolveURL } from "./request-url.js";
+import { type SendPolicy, send } from "./send.js";
+import { checkBoolean, checkFunction } from "./validate.js";
+
+/** Exported for tests (the resolution itself lives in request-url.ts). */
+export { resolveURL };
 
 /**
  * Options of a {@link Client}, merged once at construction.
@@ -19,8 +29,8 @@ import { DEFAULT_SENSITIVE_HEADERS, type SendPolicy, send } from "./send.js";
  * });
  * ```
  */
-export interface ClientOptions {
-  /** Prefix for relative URLs; the client's own credentials are bound to its origin. */
+export interface ClientOptions extends RedirectingOptions {
+  /** Prefix for relative URLs; the client's own credentials are bound to its origin. A relative path never leaves it. */
   baseURL?: string | URL;
   /** Credentials for every request (an Auth, a `[user, pass]` tuple, or a function). */
   auth?: AuthLike | null;
@@ -28,24 +38,8 @@ export interface ClientOptions {
   headers?: HeadersInit;
   /** The transport: any fetch-compatible function (default: global `fetch`). */
   fetch?: FetchLike;
-  /** Milliseconds to wait for the response headers; `false` for no limit (default 30 000). */
-  timeout?: number | false;
   /** Follow redirects (default true). The client follows them itself, applying the origin rules. */
   followRedirects?: boolean;
-  /** Most redirects followed for one request (default 20). */
-  maxRedirects?: number;
-  /** Allow credentials over plain `http:` to hosts that are not loopback (default false). */
-  allowInsecureAuth?: boolean;
-  /** Origins (besides the request's own) that may receive credentials on redirect, e.g. `["https://auth.example.com"]`. */
-  trustedOrigins?: readonly string[];
-  /** Most requests one auth flow may send (default 8). */
-  maxFlowSteps?: number;
-  /** Bytes of a streamed body kept to re-send it after a challenge (default 1 MiB). */
-  maxReplayBytes?: number;
-  /** Extra header names that carry credentials and must not follow a redirect to another origin. */
-  sensitiveHeaders?: readonly string[];
-  /** The bad-credential guard (on by default: 3 failures, then 30 s of fail-fast); `false` turns it off. */
-  rejectionGuard?: RejectionGuardOptions | false;
 }
 
 /**
@@ -61,26 +55,16 @@ export interface RequestOptions {
   auth?: AuthLike | null;
   headers?: HeadersInit;
   /** Query parameters appended to the URL; arrays repeat the name, `undefined` values are skipped. */
-  params?:
-    | URLSearchParams
-    | Record<string, string | number | boolean | undefined | readonly (string | number | boolean)[]>;
+  params?: RequestParams;
   /** A value sent as JSON (sets `content-type: application/json`). */
   json?: unknown;
   body?: RequestBody | null;
   signal?: AbortSignal;
+  /** Milliseconds for this request, auth steps included; `false` for no limit. */
   timeout?: number | false;
   followRedirects?: boolean;
   maxRedirects?: number;
 }
-
-const DEFAULTS = {
-  timeout: 30_000,
-  followRedirects: true,
-  maxRedirects: 20,
-  allowInsecureAuth: false,
-  maxFlowSteps: 8,
-  maxReplayBytes: 1024 * 1024,
-};
 
 /**
  * An HTTP client with authentication: every scheme runs through one auth-flow
@@ -104,40 +88,43 @@ export class Client {
   readonly #prefix: string | undefined;
   /** The default headers, or undefined for none (a request then starts from an empty Headers). */
   readonly #headers: Headers | undefined;
-  readonly #policy: Omit<SendPolicy, "auth" | "timeout" | "followRedirects" | "maxRedirects">;
-  readonly #options: typeof DEFAULTS;
+  readonly #maxReplayBytes: number;
   /** The policy of a request that overrides nothing: built once, not per request. */
   readonly #usual: SendPolicy;
 
   constructor(options: ClientOptions = {}) {
-    this.#auth = toAuth(options.auth);
-    const base = options.baseURL === undefined ? undefined : new URL(String(options.baseURL));
+    const resolved = resolveRedirectingOptions(options, DEFAULT_OPTIONS.timeout);
+    checkFunction("fetch", options.fetch);
+    checkBoolean("followRedirects", options.followRedirects);
+    this.#auth = resolveAuth("auth", options.auth);
+    const base = options.baseURL === undefined ? undefined : baseURLOf(options.baseURL);
     this.#baseOrigin = base?.origin;
-    this.#prefix = base?.href.replace(/\/?$/, "/");
-    const headers = headersOf(options.headers);
+    this.#prefix = base === undefined ? undefined : `${base.origin}${base.pathname.replace(/\/?$/, "/")}`;
+    const headers = headersOf(options.headers, resolved.credentialHeaders);
     this.#headers = headers.keys().next().done === true ? undefined : headers;
-    this.#options = { ...DEFAULTS, ...definedOnly(options) } as typeof DEFAULTS;
+    this.#maxReplayBytes = resolved.maxReplayBytes;
     const transport = options.fetch ?? ((request: Request) => fetch(request));
-    this.#policy = {
+    this.#usual = {
       fetch: transport,
       // The global fetch (looked up per call, as the default transport does) takes (url, init) directly.
       direct: options.fetch === undefined ? (url, init) => fetch(url, init) : undefined,
       namesNetworkErrors: true,
-      trustedOrigins: normaliseOrigins(options.trustedOrigins),
-      allowInsecureAuth: this.#options.allowInsecureAuth,
-      maxFlowSteps: this.#options.maxFlowSteps,
-      sensitiveHeaders: new Set([
-        ...DEFAULT_SENSITIVE_HEADERS,
-        ...(options.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
-      ]),
-      guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
+      auth: this.#auth,
+      trustedOrigins: resolved.trustedOrigins,
+      allowInsecureAuth: resolved.allowInsecureAuth,
+      maxFlowSteps: resolved.maxFlowSteps,
+      sensitiveHeaders: resolved.credentialHeaders,
+      guard: resolved.guard,
+      timeout: resolved.timeout,
+      followRedirects: options.followRedirects ?? true,
+      maxRedirects: resolved.maxRedirects,
     };
-    this.#usual = this.#policyFor(this.#auth, {});
   }
 
   /**
    * Sends a request. `url` is resolved against `baseURL` (its path is kept:
-   * `baseURL` `https://h/api` + `users` → `https://h/api/users`).
+   * `baseURL` `https://h/api` + `users` → `https://h/api/users`); a relative
+   * `url` never leaves `baseURL`'s origin, whatever its slashes.
    *
    * @example
    * ```ts
@@ -145,7 +132,7 @@ export class Client {
    * ```
    */
   request(method: string, url: string | URL, options: RequestOptions = {}): Promise<Response> {
-    // Not async (one promise layer fewer per request); a bad URL or header still rejects, never throws.
+    // Not async (one promise layer fewer per request); a bad URL, header or option still rejects, never throws.
     try {
       return this.#send(method, url, options);
     } catch (error) {
@@ -154,20 +141,21 @@ export class Client {
   }
 
   #send(method: string, url: string | URL, options: RequestOptions): Promise<Response> {
+    checkRequestOptions(options);
     const target = this.#resolve(url, options.params);
     const explicit = options.auth !== undefined;
     // A client's own credentials are bound to its baseURL's origin (axios CVE-2025-27152).
     const clientCredentials =
       this.#baseOrigin === undefined ||
       target.origin === this.#baseOrigin ||
-      this.#policy.trustedOrigins.includes(target.origin);
+      this.#usual.trustedOrigins.includes(target.origin);
     const headers = this.#mergeHeaders(options, clientCredentials);
     let body = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     }
-    const auth = explicit ? toAuth(options.auth) : clientCredentials ? this.#auth : null;
+    const auth = explicit ? resolveAuth("auth", options.auth) : clientCredentials ? this.#auth : null;
     const usual =
       auth === this.#auth &&
       options.timeout === undefined &&
@@ -178,7 +166,7 @@ export class Client {
         url: target,
         method: method.toUpperCase(),
         headers,
-        body: bodySource(body, this.#options.maxReplayBytes),
+        body: bodySource(body, this.#maxReplayBytes),
         signal: options.signal,
       },
       usual ? this.#usual : this.#policyFor(auth, options),
@@ -186,13 +174,14 @@ export class Client {
   }
 
   #policyFor(auth: Auth | null, options: RequestOptions): SendPolicy {
-    const timeout = options.timeout ?? this.#options.timeout;
+    const usual = this.#usual;
+    const { timeout } = options;
     return {
-      ...this.#policy,
+      ...usual,
       auth,
-      timeout: timeout === false ? 0 : timeout,
-      followRedirects: options.followRedirects ?? this.#options.followRedirects,
-      maxRedirects: options.maxRedirects ?? this.#options.maxRedirects,
+      timeout: timeout === undefined ? usual.timeout : timeout === false ? 0 : timeout,
+      followRedirects: options.followRedirects ?? usual.followRedirects,
+      maxRedirects: options.maxRedirects ?? usual.maxRedirects,
     };
   }
 
@@ -238,52 +227,12 @@ export class Client {
     }
     const headers = new Headers(this.#headers);
     if (!clientCredentials && this.#headers !== undefined)
-      for (const name of this.#policy.sensitiveHeaders) headers.delete(name);
+      for (const name of this.#usual.sensitiveHeaders) headers.delete(name);
     if (options.headers !== undefined) {
-      for (const [name, value] of headersOf(options.headers)) headers.set(name, value);
+      for (const [name, value] of headersOf(options.headers, this.#usual.sensitiveHeaders)) headers.set(name, value);
     }
     return headers;
   }
-}
-
-/**
- * Resolves `url` under `prefix` (the base URL with a trailing slash) the way
- * httpx does: the base path is a prefix, not replaced. Exported for tests only.
- */
-export function resolveURL(url: string | URL, prefix: string | undefined): URL {
-  if (url instanceof URL) return new URL(url);
-  if (prefix === undefined || SCHEME.test(url)) return new URL(url);
-  const path = url.startsWith("/") ? url.slice(1) : url;
-  // A plain path (no dot segment, escape, backslash or white space) resolves under the prefix to the
-  // concatenation: one parse instead of two. Anything else takes the parser's relative resolution.
-  if (PLAIN_PATH.test(path) && !path.includes("/.")) return new URL(prefix + path);
-  // "./" keeps a first segment with a colon ("/h:x" without its slash) a path, not a scheme.
-  return new URL(SCHEME.test(path) ? `./${path}` : path, prefix);
-}
-
-const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-
-const PLAIN_PATH = /^[\w~!$&'()*+,;=:@-][^%\\\s]*$/;
-
-function appendParams(url: URL, params: NonNullable<RequestOptions["params"]>): void {
-  if (params instanceof URLSearchParams) {
-    for (const [name, value] of params) url.searchParams.append(name, value);
-    return;
-  }
-  for (const [name, value] of Object.entries(params)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item));
-    else url.searchParams.append(name, String(value));
-  }
-}
-
-function definedOnly(options: ClientOptions): Partial<typeof DEFAULTS> {
-  const result: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULTS)) {
-    const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined) result[key] = value;
-  }
-  return result as Partial<typeof DEFAULTS>;
 }
 
 let defaultClient: Client | undefined;

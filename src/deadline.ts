@@ -101,3 +101,22 @@ class Queue {
     if (next !== undefined && this.#timer === undefined) this.#schedule(next.at);
   };
 }
+
+/**
+ * The caller's signal and the timeout's (if any) as one signal of this
+ * request's own. `AbortSignal.any` holds the caller's signal weakly, so a
+ * long-lived signal shared by many requests (an application's shutdown
+ * signal) does not collect a listener per request.
+ */
+export function requestSignal(parent: AbortSignal, timeout: AbortSignal | undefined): AbortSignal {
+  const signals = timeout === undefined ? [parent] : [parent, timeout];
+  if (typeof AbortSignal.any === "function") return AbortSignal.any(signals);
+  if (timeout === undefined) return parent; // nothing to combine, and no weak alternative
+  const controller = new AbortController();
+  const forward = (signal: AbortSignal) => () => controller.abort(signal.reason);
+  for (const signal of signals) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener("abort", forward(signal), { once: true });
+  }
+  return controller.signal;
+}

@@ -1,47 +1,50 @@
-import { type AuthLike, toAuth } from "./auth.js";
+import type { AuthLike } from "./auth.js";
 import { bodySource } from "./body.js";
+import { InvalidArgumentError } from "./errors.js";
 import type { FetchLike } from "./flow.js";
-import { RejectionGuard, type RejectionGuardOptions } from "./guard.js";
-import { normaliseOrigins } from "./origin.js";
+import { type RedirectingOptions, resolveAuth, resolveRedirectingOptions } from "./options.js";
+import { requestURL } from "./origin.js";
 import { headersOf } from "./redact.js";
-import { DEFAULT_SENSITIVE_HEADERS, type DirectFetch, type SendPolicy, send } from "./send.js";
+import { type DirectFetch, type SendPolicy, send } from "./send.js";
 
 /**
- * Options of {@link withAuth}.
+ * Options of {@link withAuth}: the options every front door shares. Its
+ * `timeout` defaults to none (as fetch's), beyond the caller's signal.
  *
  * @example
  * ```ts
- * const authedFetch = withAuth(fetch, auth, { trustedOrigins: ["https://cdn.example.com"] });
+ * const authedFetch = withAuth(fetch, auth, { trustedOrigins: ["https://cdn.example.com"], timeout: 10_000 });
  * ```
  */
-export interface WithAuthOptions {
-  /** Allow credentials over plain `http:` to hosts that are not loopback (default false). */
-  allowInsecureAuth?: boolean;
-  /** Origins besides the request's own that may receive credentials on redirect. */
-  trustedOrigins?: readonly string[];
-  /** Most redirects followed (default 20). */
-  maxRedirects?: number;
-  /** Most requests one auth flow may send (default 8). */
-  maxFlowSteps?: number;
-  /** Bytes of a streamed body kept to re-send it after a challenge (default 1 MiB). */
-  maxReplayBytes?: number;
-  /** Milliseconds to wait for the response headers; 0 (the default) for no limit beyond the caller's signal. */
-  timeout?: number;
-  /** Extra header names that carry credentials and must not follow a redirect to another origin. */
-  sensitiveHeaders?: readonly string[];
-  /** The bad-credential guard (on by default: 3 failures, then 30 s of fail-fast); `false` turns it off. */
-  rejectionGuard?: RejectionGuardOptions | false;
-}
+export interface WithAuthOptions extends RedirectingOptions {}
 
 /** The function {@link withAuth} returns: `fetch`'s own signature. */
 export type AuthenticatedFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** The RequestInit fields authflow itself sets on each request; every other field passes through. */
+const MANAGED = new Set(["method", "headers", "body", "signal", "redirect", "duplex"]);
+
+/** The fields of a `Request` input that a new Request built from its URL would lose. */
+const REQUEST_FIELDS = [
+  "cache",
+  "credentials",
+  "integrity",
+  "keepalive",
+  "mode",
+  "referrer",
+  "referrerPolicy",
+  "priority",
+] as const;
 
 /**
  * Wraps a fetch-compatible function so every call runs `auth`'s flow, with
  * the same origin rules as {@link Client}: redirects are followed by authflow
  * (credentials only to the request's origin or `trustedOrigins`), and
  * credentials are refused over plain HTTP except to loopback. `redirect:
- * "manual"` and `"error"` in `init` are honoured.
+ * "manual"` and `"error"` in `init` are honoured; every other field of `init`
+ * (and of a `Request` input) — `dispatcher`, `integrity`, `keepalive`,
+ * `priority`, `cache`, `mode`, `credentials`, fields authflow does not know —
+ * reaches the wrapped function.
  *
  * @example
  * ```ts
@@ -54,22 +57,26 @@ export function withAuth(
   auth: AuthLike | null,
   options: WithAuthOptions = {},
 ): AuthenticatedFetch {
-  const resolved = toAuth(auth);
-  const maxReplayBytes = options.maxReplayBytes ?? 1024 * 1024;
+  if (typeof fetchFunction !== "function") {
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_TYPE",
+      "fetch",
+      "withAuth needs a fetch function as its first argument",
+    );
+  }
+  const resolved = resolveRedirectingOptions(options, 0);
+  const { maxReplayBytes } = resolved;
   const policy: SendPolicy = {
     fetch: fetchFunction,
-    auth: resolved,
-    trustedOrigins: normaliseOrigins(options.trustedOrigins),
+    auth: resolveAuth("auth", auth),
+    trustedOrigins: resolved.trustedOrigins,
     followRedirects: true,
-    maxRedirects: options.maxRedirects ?? 20,
-    allowInsecureAuth: options.allowInsecureAuth ?? false,
-    maxFlowSteps: options.maxFlowSteps ?? 8,
-    timeout: options.timeout ?? 0,
-    sensitiveHeaders: new Set([
-      ...DEFAULT_SENSITIVE_HEADERS,
-      ...(options.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
-    ]),
-    guard: options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard),
+    maxRedirects: resolved.maxRedirects,
+    allowInsecureAuth: resolved.allowInsecureAuth,
+    maxFlowSteps: resolved.maxFlowSteps,
+    timeout: resolved.timeout,
+    sensitiveHeaders: resolved.credentialHeaders,
+    guard: resolved.guard,
     // Wrapping the platform's fetch itself: schemes with a synchronous header skip the Request object.
     direct: typeof fetch === "function" && fetchFunction === fetch ? (fetch as DirectFetch) : undefined,
   };
@@ -77,8 +84,8 @@ export function withAuth(
 
   const authenticatedFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const base = input instanceof Request ? input : undefined;
-    const url = new URL(base?.url ?? String(input));
-    const headers = headersOf(init?.headers ?? base?.headers);
+    const url = requestURL(base?.url ?? (input instanceof URL ? input : String(input)), "the request URL");
+    const headers = headersOf(init?.headers ?? base?.headers, policy.sensitiveHeaders);
     const rawBody = init?.body !== undefined ? init.body : (base?.body ?? null);
     const redirect = init?.redirect ?? base?.redirect ?? "follow";
     const sent = send(
@@ -88,6 +95,7 @@ export function withAuth(
         headers,
         body: bodySource(rawBody, maxReplayBytes),
         signal: init?.signal ?? base?.signal ?? undefined,
+        extra: passedThrough(base, init),
       },
       redirect === "follow" ? policy : manual,
     );
@@ -101,6 +109,30 @@ export function withAuth(
       return Promise.reject(error);
     }
   };
+}
+
+/**
+ * The caller's fields that authflow does not set itself, from a `Request`
+ * input and then `init` (which wins): undefined when there are none, so the
+ * usual call costs nothing.
+ */
+function passedThrough(base: Request | undefined, init: RequestInit | undefined): RequestInit | undefined {
+  let extra: Record<string, unknown> | undefined;
+  if (base !== undefined) {
+    extra = {};
+    for (const field of REQUEST_FIELDS) {
+      const value = (base as unknown as Record<string, unknown>)[field];
+      if (value !== undefined && value !== "") extra[field] = value;
+    }
+  }
+  if (init !== undefined) {
+    for (const field in init) {
+      if (MANAGED.has(field)) continue;
+      extra ??= {};
+      extra[field] = (init as Record<string, unknown>)[field];
+    }
+  }
+  return extra as RequestInit | undefined;
 }
 
 /** `redirect: "error"`: a redirect is a network error, as fetch has it. */

@@ -1,10 +1,19 @@
-import type { Auth } from "./auth.js";
+import type { Auth, AuthFlow } from "./auth.js";
 import type { BodySource } from "./body.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
 import { AuthFlowError } from "./errors.js";
 
-/** A fetch-compatible function: what every transport looks like to the driver. */
-export type FetchLike = (input: Request) => Promise<Response>;
+/**
+ * A fetch-compatible function: what every transport looks like to the
+ * driver. `init`, when given, holds the caller's own fetch options that
+ * authflow passes through untouched (withAuth's `dispatcher`, `priority`…).
+ *
+ * @example
+ * ```ts
+ * const logged: FetchLike = (request, init) => { console.log(request.url); return fetch(request, init); };
+ * ```
+ */
+export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
 
 /** Bounds of one flow run. */
 export interface FlowLimits {
@@ -21,7 +30,9 @@ const DRAIN_LIMIT = 64 * 1024;
  * last yielded request. Intermediate responses are drained (or cancelled when
  * large) so connections are reused; a request whose body was already sent is
  * rebuilt from `body` (replayed, or BodyNotReplayableError); the flow is
- * closed in every case.
+ * closed in every case. Every wait — the flow's own steps (a token provider,
+ * a file read), a body replay, a send — ends when `signal` aborts, with its
+ * reason: a flow that never answers cannot outlive the request's deadline.
  */
 export async function runAuthFlow(
   auth: Auth,
@@ -29,12 +40,13 @@ export async function runAuthFlow(
   body: BodySource,
   send: FetchLike,
   limits: FlowLimits,
+  signal?: AbortSignal,
 ): Promise<Response> {
   const flow = auth.authFlow(request);
   let response: Response | undefined;
   let finished = false;
   try {
-    let step = await flow.next();
+    let step = await untilAborted(flow.next(), signal);
     if (step.done) {
       finished = true;
       throw new AuthFlowError("the auth flow finished without yielding a request; a flow must yield at least once");
@@ -45,12 +57,12 @@ export async function runAuthFlow(
           `the auth flow yielded more than ${limits.maxFlowSteps} requests for ${request.url ? originOf(request.url) : "a request"}; it looks like a loop`,
         );
       }
-      const next = await sendable(step.value, body);
+      const next: Request = await untilAborted(sendable(step.value, body), signal);
       if (response !== undefined) await discard(response);
-      response = await send(next);
+      response = await untilAborted(send(next), signal, discard);
       if (debugEnabled())
         debug(`${next.method} ${originOf(next.url)} → ${response.status} (${schemeName(auth)}, step ${sent + 1})`);
-      step = await flow.next(response);
+      step = await untilAborted(flow.next(response), signal);
       if (step.done) {
         finished = true;
         return response;
@@ -60,8 +72,55 @@ export async function runAuthFlow(
     if (response !== undefined) void discard(response);
     throw error;
   } finally {
-    if (!finished) await flow.return(undefined);
+    if (!finished) await closeFlow(flow, signal);
   }
+}
+
+/**
+ * Closes an unfinished flow (its `finally` runs). An async flow still stuck
+ * in an await would queue the close behind it forever: after an abort the
+ * close is started, not waited for.
+ */
+async function closeFlow(flow: AuthFlow, signal: AbortSignal | undefined): Promise<void> {
+  const closing = flow.return(undefined);
+  if (signal?.aborted === true) {
+    Promise.resolve(closing).catch(() => {});
+    return;
+  }
+  await closing;
+}
+
+/**
+ * `promise`, or a rejection with `signal`'s reason as soon as it aborts,
+ * whichever comes first. A value that arrives after the abort goes to
+ * `late` (a response to free). Exported for the send path.
+ */
+export function untilAborted<T>(
+  promise: T | Promise<T>,
+  signal: AbortSignal | undefined,
+  late?: (value: T) => unknown,
+): Promise<T> {
+  if (signal === undefined) return Promise.resolve(promise);
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => {
+      settled = true;
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve(promise).then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        if (!settled) resolve(value);
+        else if (late !== undefined) void late(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The request to put on the wire for what the flow yielded. */
@@ -70,13 +129,20 @@ async function sendable(yielded: unknown, body: BodySource): Promise<Request> {
     throw new AuthFlowError(`an auth flow must yield Request objects, got ${describe(yielded)}`);
   }
   if (!yielded.bodyUsed) return yielded;
-  // The body went out with an earlier attempt: rebuild around a replay of it.
+  // The body went out with an earlier attempt: rebuild around a replay of it, keeping every other
+  // field of the request (integrity, keepalive, cache, mode, a dispatcher the platform carries).
   const replay = await body.replay();
-  return new Request(yielded.url, {
-    method: yielded.method,
-    headers: yielded.headers,
+  if (replay === null) {
+    // Nothing to replay (the body was the flow's own): the platform refuses a used body without a new one.
+    return new Request(yielded.url, {
+      method: yielded.method,
+      headers: yielded.headers,
+      signal: yielded.signal,
+      redirect: "manual",
+    });
+  }
+  return new Request(yielded, {
     body: replay,
-    signal: yielded.signal,
     redirect: "manual",
     ...(body.streaming ? { duplex: "half" } : {}),
   } as RequestInit);

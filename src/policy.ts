@@ -4,6 +4,7 @@
  * which headers are credentials, when plain HTTP is refused, and what a
  * redirect may carry. Pure functions, tested as tables in test/policy.test.ts.
  */
+import { InsecureTransportError, UnsafeRedirectError } from "./errors.js";
 import { isInsecure } from "./origin.js";
 
 /**
@@ -20,10 +21,21 @@ export const CREDENTIAL_HEADERS: readonly string[] = [
   "x-auth-token",
 ];
 
-/** The credential headers plus the caller's own `sensitiveHeaders`, lower-cased. */
-export function credentialHeaderSet(extra: readonly string[] | undefined): ReadonlySet<string> {
+const DEFAULT_SET: ReadonlySet<string> = new Set(CREDENTIAL_HEADERS);
+
+/**
+ * The credential headers plus the caller's own `sensitiveHeaders`,
+ * lower-cased: the one set both the redirect rule and the plain-HTTP rule read.
+ *
+ * @example
+ * ```ts
+ * credentialHeaderSet(["X-Session"]).has("x-session"); // true
+ * ```
+ */
+export function credentialHeaderSet(extra?: readonly string[]): ReadonlySet<string> {
+  if (extra === undefined || extra.length === 0) return DEFAULT_SET;
   const set = new Set(CREDENTIAL_HEADERS);
-  if (extra !== undefined) for (const name of extra) set.add(name.toLowerCase());
+  for (const name of extra) set.add(name.toLowerCase());
   return set;
 }
 
@@ -41,8 +53,14 @@ export function withoutCredentials(headers: Headers, credentials: ReadonlySet<st
 }
 
 /**
- * The plain-HTTP rule: credentials never travel in clear to a host off this
- * machine unless the caller opted in.
+ * The plain-HTTP rule: credentials — an auth, or any header of
+ * {@link credentialHeaderSet} — never travel in clear to a host that is not
+ * loopback (see `isLoopback`) unless the caller opted in.
+ *
+ * @example
+ * ```ts
+ * refusesPlainHttp(new URL("http://svc.localhost/"), false); // true: resolved through DNS
+ * ```
  */
 export function refusesPlainHttp(url: URL, allowInsecureAuth: boolean): boolean {
   return !allowInsecureAuth && isInsecure(url);
@@ -121,3 +139,47 @@ export function redirectVerdict(input: RedirectInput): RedirectVerdict {
 
 /** The status codes that are redirects with a `Location` to follow. */
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The error for a redirect {@link redirectVerdict} refused, for every front door.
+ *
+ * @example
+ * ```ts
+ * if (!verdict.follow) throw redirectRefusalError(verdict, from, 307);
+ * ```
+ */
+export function redirectRefusalError(
+  verdict: Extract<RedirectVerdict, { follow: false }>,
+  from: URL,
+  status: number,
+): UnsafeRedirectError {
+  const { target } = verdict;
+  switch (verdict.reason) {
+    case "invalid":
+      return new UnsafeRedirectError(`redirect from ${from.origin} to an invalid URL`, target);
+    case "scheme":
+      return new UnsafeRedirectError(
+        `refusing to follow a redirect from ${from.origin} to a ${target} URL; only http: and https: are followed`,
+        target,
+      );
+    case "userinfo":
+      return new UnsafeRedirectError(
+        `refusing to follow a redirect from ${from.origin} to a URL with embedded credentials (${target})`,
+        target,
+      );
+    case "credentialed-body":
+      return new UnsafeRedirectError(
+        `refusing to re-send a credentialed request's body from ${from.origin} to ${target} (${status} redirect); ` +
+          "add the target to trustedOrigins if it should receive it",
+        target,
+      );
+  }
+}
+
+/** The error for credentials that would go over plain HTTP to `origin` (shared with the undici interceptor). */
+export function insecureTransportError(origin: string): InsecureTransportError {
+  return new InsecureTransportError(
+    `refusing to send credentials over plain HTTP to ${origin}: anyone on the network could read them. ` +
+      "Use https://, or set allowInsecureAuth: true if this network is trusted.",
+  );
+}

@@ -1,4 +1,5 @@
-import { InvalidCredentialsError } from "./errors.js";
+import { InvalidArgumentError, InvalidCredentialsError } from "./errors.js";
+import { credentialHeaderSet } from "./policy.js";
 
 /**
  * Secret hygiene for credential objects: `String()`, `JSON.stringify()` and
@@ -49,8 +50,6 @@ export function hasControlCharacter(value: string): boolean {
   return false;
 }
 
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie2?|x-api-key|api-key|x-auth-token)$/i;
-
 /**
  * The headers of every request that has none, one shared object. The send
  * path never writes to a request's own headers (it hands fetch a copy, or a
@@ -83,19 +82,24 @@ export const NO_HEADERS: Headers = /* @__PURE__ */ new NoHeaders();
  * with an error that names the bad header but never
  * repeats its value: the platform's own TypeError quotes the value, which
  * is a secret for `Authorization` (SECURITY-SCENARIOS PAR-07, V6). A value
- * holding CR, LF or NUL in a credential header is InvalidCredentialsError.
+ * holding CR, LF or NUL in a credential header (`credentials`: the policy's
+ * set, plus the caller's `sensitiveHeaders`) is InvalidCredentialsError;
+ * in any other header, InvalidArgumentError.
  * The happy path is one `new Headers` call, as before.
  */
-export function headersOf(init: HeadersInit | undefined): Headers {
+export function headersOf(
+  init: HeadersInit | undefined,
+  credentials: ReadonlySet<string> = credentialHeaderSet(),
+): Headers {
   if (init === undefined) return NO_HEADERS;
   try {
     return new Headers(init);
   } catch {
     const name = invalidHeaderName(init);
-    const what = name === undefined ? "a header" : `the ${name} header`;
+    const what = name === undefined ? "a header of `headers`" : `the ${name} header of \`headers\``;
     const message = `${what} cannot be sent: its name or value holds a character HTTP does not allow (CR, LF, NUL or similar); the value is not shown`;
-    if (name !== undefined && CREDENTIAL_HEADER.test(name)) throw new InvalidCredentialsError(message);
-    throw new TypeError(message);
+    if (name !== undefined && credentials.has(name.toLowerCase())) throw new InvalidCredentialsError(message);
+    throw new InvalidArgumentError("ERR_INVALID_ARG_VALUE", "headers", message);
   }
 }
 

@@ -63,7 +63,15 @@ describe("the auth-flow driver", () => {
     ["URLSearchParams", () => new URLSearchParams({ a: "1", b: "two words" }), sha256("a=1&b=two+words")],
     ["a Blob", () => new Blob([payload]), sha256(payload)],
     ["a ReadableStream under maxReplayBytes", () => streamOf(payload), sha256(payload)],
-    ["FormData", () => { const form = new FormData(); form.set("field", "value"); return form; }, null],
+    [
+      "FormData",
+      () => {
+        const form = new FormData();
+        form.set("field", "value");
+        return form;
+      },
+      null,
+    ],
   ];
 
   for (const auth of [new RetryOn401(), new AsyncRetryOn401()]) {
@@ -141,12 +149,15 @@ describe("the auth-flow driver", () => {
   });
 
   it("rejects a flow that yields something other than a Request", async () => {
-    const wrong = { *authFlow() { yield "nope" as unknown as Request; } } satisfies Auth;
+    const wrong = {
+      *authFlow() {
+        yield "nope" as unknown as Request;
+      },
+    } satisfies Auth;
     await expect(new Client({ auth: wrong }).get(`${challenger.url}/x`)).rejects.toThrow(/must yield Request objects/);
   });
 
   it("rejects a flow that yields nothing", async () => {
-    // biome-ignore lint/correctness/useYield: the point is a flow that never yields
     const silent = { *authFlow() {} } satisfies Auth;
     await expect(new Client({ auth: silent }).get(`${challenger.url}/x`)).rejects.toBeInstanceOf(AuthFlowError);
   });
@@ -170,7 +181,11 @@ describe("the auth-flow driver", () => {
   });
 
   it("returns a final 401 instead of throwing (fetch semantics)", async () => {
-    const once: Auth = { *authFlow(request) { yield request; } };
+    const once: Auth = {
+      *authFlow(request) {
+        yield request;
+      },
+    };
     const response = await withAuth(fetch, once)(`${challenger.url}/x`);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toContain("Custom");

@@ -1,13 +1,6 @@
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Auth,
-  BearerAuth,
-  Client,
-  TooManyRedirectsError,
-  UnsafeRedirectError,
-  withAuth,
-} from "../src/index.js";
+import { type Auth, BearerAuth, Client, TooManyRedirectsError, UnsafeRedirectError, withAuth } from "../src/index.js";
 import { type Recorder, redirectTo, sha256, startRecorder } from "./helpers/recorder.js";
 import { selfSignedCertificate } from "./helpers/tls.js";
 
@@ -55,8 +48,14 @@ const credentialCases: Array<[string, (client: Client) => (url: string) => Promi
   ["a Basic tuple", (client) => (url) => client.get(url, { auth: ["user", SECRET] })],
   ["BearerAuth", (client) => (url) => client.get(url, { auth: new BearerAuth(SECRET) })],
   ["a custom flow's X-Api-Key", (client) => (url) => client.get(url, { auth: apiKeyAuth })],
-  ["a hand-set Authorization header", (client) => (url) => client.get(url, { headers: { Authorization: `Bearer ${SECRET}` } })],
-  ["Proxy-Authorization", (client) => (url) => client.get(url, { headers: { "Proxy-Authorization": `Basic ${SECRET}` } })],
+  [
+    "a hand-set Authorization header",
+    (client) => (url) => client.get(url, { headers: { Authorization: `Bearer ${SECRET}` } }),
+  ],
+  [
+    "Proxy-Authorization",
+    (client) => (url) => client.get(url, { headers: { "Proxy-Authorization": `Basic ${SECRET}` } }),
+  ],
   ["Cookie", (client) => (url) => client.get(url, { headers: { Cookie: `session=${SECRET}` } })],
 ];
 
@@ -273,7 +272,9 @@ describe("redirects: methods and bodies", () => {
       response.end();
     });
     try {
-      await expect(new Client({ maxRedirects: 3 }).get(`${loop.url}/start`)).rejects.toBeInstanceOf(TooManyRedirectsError);
+      await expect(new Client({ maxRedirects: 3 }).get(`${loop.url}/start`)).rejects.toBeInstanceOf(
+        TooManyRedirectsError,
+      );
       expect(loop.requests).toHaveLength(4);
     } finally {
       await loop.close();

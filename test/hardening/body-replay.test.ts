@@ -34,7 +34,9 @@ function* chunks() {
 
 /** ReadableStream.from (Node 20.6+), which the DOM typings do not declare yet. */
 function streamFrom(iterable: Iterable<Uint8Array>): ReadableStream<Uint8Array> {
-  return (ReadableStream as unknown as { from(source: Iterable<Uint8Array>): ReadableStream<Uint8Array> }).from(iterable);
+  return (ReadableStream as unknown as { from(source: Iterable<Uint8Array>): ReadableStream<Uint8Array> }).from(
+    iterable,
+  );
 }
 
 describe("BODY-01: a body after a Digest 401 is never re-sent truncated or empty (requests: V3)", () => {
@@ -48,7 +50,10 @@ describe("BODY-01: a body after a Digest 401 is never re-sent truncated or empty
   for (const [name, make] of sources) {
     it(`BODY-01: PUT with ${name}: the authenticated attempt carries the same ${payload.length} bytes`, async () => {
       const server = await digestServer();
-      const response = await new Client().put(`${server.url}/file`, { body: make() as never, auth: new DigestAuth("u", PASSWORD) });
+      const response = await new Client().put(`${server.url}/file`, {
+        body: make() as never,
+        auth: new DigestAuth("u", PASSWORD),
+      });
       expect(await response.text()).toBe("stored");
       const authenticated = server.requests.filter((request) => request.headers.authorization !== undefined);
       expect(authenticated).toHaveLength(1);

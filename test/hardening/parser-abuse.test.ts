@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { Agent } from "undici";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { adversarialHeaders, withOptionalTargets } from "../../fuzz/targets.js";
 import {
   AuthChallengeError,
   ChallengeParseError,
@@ -15,7 +16,6 @@ import {
   parseAuthenticationInfo,
   parseChallenges,
 } from "../../src/index.js";
-import { adversarialHeaders, withOptionalTargets } from "../../fuzz/targets.js";
 import { canaries, errorTexts } from "../helpers/canary.js";
 import { type Handler, type Recorder, startRecorder } from "../helpers/recorder.js";
 
@@ -109,7 +109,9 @@ describe("PAR-01/PAR-02 over the wire: a hostile server's challenge headers", ()
       response.writeHead(200, { "authentication-info": `Basic ${",".repeat(64)}x, ${'"'.repeat(5000)}` });
       response.end("ok");
     });
-    const outcome = await new Client().get(`${origin.url}/x`, { auth: new DigestAuth("u", PASSWORD) }).catch((e: unknown) => e);
+    const outcome = await new Client()
+      .get(`${origin.url}/x`, { auth: new DigestAuth("u", PASSWORD) })
+      .catch((e: unknown) => e);
     if (outcome instanceof Error) expect(outcome).toBeInstanceOf(AuthChallengeError);
     else expect(await (outcome as Response).text()).toBe("ok");
   });

@@ -20,7 +20,7 @@ import {
 } from "../../src/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { canaries, errorTexts } from "../helpers/canary.js";
-import { type Handler, type Recorder, type Recorded, redirectTo, startRecorder } from "../helpers/recorder.js";
+import { type Handler, type Recorded, type Recorder, redirectTo, startRecorder } from "../helpers/recorder.js";
 import { selfSignedCertificate } from "../helpers/tls.js";
 
 const secrets = canaries("redirect-leaks");
@@ -78,7 +78,12 @@ interface Source {
   digest?: boolean;
 }
 
-const handSet = { Authorization: `Bearer ${TOKEN}`, "ProXy-AuthoriZation": `Basic ${PROXY}`, COOKIE: `s=${COOKIE}`, "x-API-key": API_KEY };
+const handSet = {
+  Authorization: `Bearer ${TOKEN}`,
+  "ProXy-AuthoriZation": `Basic ${PROXY}`,
+  COOKIE: `s=${COOKIE}`,
+  "x-API-key": API_KEY,
+};
 const sources: Source[] = [
   { name: "BasicAuth", auth: () => new BasicAuth("user", PASSWORD) },
   { name: "DigestAuth (a Digest session)", auth: () => new DigestAuth("user", PASSWORD), digest: true },
@@ -214,12 +219,15 @@ describe("redirect credential leaks (curl CVE-2018-1000007, CVE-2022-27776; node
 describe("RED-04: once stripped, credentials stay stripped for the whole chain (Go CVE-2024-45336)", () => {
   it("RED-04: A → B/1 → B/2: nothing at B/1 nor at B/2", async () => {
     const before = received.length;
-    const middle = await startRecorder((request, response) => {
-      if (request.url === "/1") {
-        response.writeHead(302, { location: "/2" });
-        response.end();
-      } else redirectTo(`${otherHost.url}/3`)(request, response, Buffer.alloc(0), []);
-    }, { host: "127.0.0.2" });
+    const middle = await startRecorder(
+      (request, response) => {
+        if (request.url === "/1") {
+          response.writeHead(302, { location: "/2" });
+          response.end();
+        } else redirectTo(`${otherHost.url}/3`)(request, response, Buffer.alloc(0), []);
+      },
+      { host: "127.0.0.2" },
+    );
     const first = await startRecorder(redirectTo(`${middle.url}/1`));
     try {
       for (const [doorName, door] of doors) {
@@ -241,10 +249,18 @@ describe("RED-04: once stripped, credentials stay stripped for the whole chain (
 
 describe("RED-10: redirect targets that are not HTTP, or carry userinfo", () => {
   it("RED-10: unix:, file:, ftp:, data: and userinfo Locations are refused without echoing secrets; //host is another origin", async () => {
-    for (const location of ["unix:/var/run/x.sock:/", "file:///etc/passwd", "ftp://127.0.0.2/", "data:,x", `http://evil:${PASSWORD}@127.0.0.2:1/`]) {
+    for (const location of [
+      "unix:/var/run/x.sock:/",
+      "file:///etc/passwd",
+      "ftp://127.0.0.2/",
+      "data:,x",
+      `http://evil:${PASSWORD}@127.0.0.2:1/`,
+    ]) {
       const first = await startRecorder(redirectTo(location));
       try {
-        const error = await new Client().get(`${first.url}/start`, { auth: new BearerAuth(TOKEN) }).catch((e: unknown) => e);
+        const error = await new Client()
+          .get(`${first.url}/start`, { auth: new BearerAuth(TOKEN) })
+          .catch((e: unknown) => e);
         expect(error, location).toBeInstanceOf(UnsafeRedirectError);
         const texts = await errorTexts(error);
         for (const secret of secrets.all()) expect(texts).not.toContain(secret);
@@ -277,7 +293,10 @@ describe("RED-11: a client's credentials are bound to its baseURL (axios CVE-202
 
   for (const [name, make] of [
     ["auth option", () => ({ auth: new BearerAuth(TOKEN) })],
-    ["default headers", () => ({ headers: { "X-Api-Key": API_KEY, Cookie: `s=${COOKIE}`, Authorization: `Bearer ${TOKEN}` } })],
+    [
+      "default headers",
+      () => ({ headers: { "X-Api-Key": API_KEY, Cookie: `s=${COOKIE}`, Authorization: `Bearer ${TOKEN}` } }),
+    ],
     ["a custom flow", () => ({ auth: customFlow })],
   ] as const) {
     it(`RED-11: ${name}: absolute, protocol-relative and backslash URLs to another origin go out without credentials`, async () => {

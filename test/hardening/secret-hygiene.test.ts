@@ -41,7 +41,9 @@ describe("PAR-07: every failure path keeps secrets out of the error", () => {
       if (request.url === "/token-400") {
         // A token endpoint that echoes the request (client_secret included) in its error body.
         response.writeHead(400, { "content-type": "application/json" });
-        response.end(JSON.stringify({ error: "invalid_request", error_description: "bad", echo: request.headers.authorization }));
+        response.end(
+          JSON.stringify({ error: "invalid_request", error_description: "bad", echo: request.headers.authorization }),
+        );
       } else if (request.url === "/token-html") {
         response.writeHead(200, { "content-type": "application/json" });
         response.end(`<html>${request.headers.authorization}</html>`);
@@ -58,18 +60,27 @@ describe("PAR-07: every failure path keeps secrets out of the error", () => {
   afterAll(() => origin.close());
 
   it("PAR-07: CR/LF in a hand-set Authorization, Cookie or X-Api-Key: InvalidCredentialsError that names the header only", async () => {
-    for (const [name, value] of [["Authorization", `Bearer ${TOKEN}\r\nX-Injected: 1`], ["Cookie", `s=${TOKEN}\n`], ["X-Api-Key", `${TOKEN}\u0000`]]) {
+    for (const [name, value] of [
+      ["Authorization", `Bearer ${TOKEN}\r\nX-Injected: 1`],
+      ["Cookie", `s=${TOKEN}\n`],
+      ["X-Api-Key", `${TOKEN}\u0000`],
+    ]) {
       for (const headers of [{ [name as string]: value }, [[name, value]] as [string, string][], undefined]) {
-        const attempt: () => Promise<unknown> = headers === undefined
-          ? async () => new Client({ headers: { [name as string]: value as string } })
-          : () => new Client().get(`${origin.url}/x`, { headers: headers as HeadersInit });
-        const error = await Promise.resolve().then(attempt).catch((e: unknown) => e);
+        const attempt: () => Promise<unknown> =
+          headers === undefined
+            ? async () => new Client({ headers: { [name as string]: value as string } })
+            : () => new Client().get(`${origin.url}/x`, { headers: headers as HeadersInit });
+        const error = await Promise.resolve()
+          .then(attempt)
+          .catch((e: unknown) => e);
         if (name === "Cookie" && !(error instanceof Error)) continue; // Headers trims a trailing LF (V6): nothing to leak
         expect(error).toBeInstanceOf(InvalidCredentialsError);
         expect(String(error).toLowerCase()).toContain((name as string).toLowerCase());
         await expectClean(error);
       }
-      const viaFetch = await withAuth(fetch, null)(`${origin.url}/x`, { headers: { [name as string]: value as string } }).catch((e: unknown) => e);
+      const viaFetch = await withAuth(fetch, null)(`${origin.url}/x`, {
+        headers: { [name as string]: value as string },
+      }).catch((e: unknown) => e);
       if (viaFetch instanceof Error) await expectClean(viaFetch);
     }
   });
@@ -80,10 +91,12 @@ describe("PAR-07: every failure path keeps secrets out of the error", () => {
       () => new BearerAuth(`${TOKEN}\n`),
       () => new DigestAuth("u", `${PASSWORD}\r\nX: 1`),
     ]) {
-      const error = await Promise.resolve().then(async () => {
-        const auth = make();
-        await new Client().get(`${origin.url}/digest`, { auth });
-      }).catch((e: unknown) => e);
+      const error = await Promise.resolve()
+        .then(async () => {
+          const auth = make();
+          await new Client().get(`${origin.url}/digest`, { auth });
+        })
+        .catch((e: unknown) => e);
       if (error !== undefined) await expectClean(error);
     }
     // Whatever DigestAuth did with it, the raw secret never reached the wire.
@@ -92,7 +105,9 @@ describe("PAR-07: every failure path keeps secrets out of the error", () => {
 
   it("PAR-07: redirect limit, timeout, TLS failure, connection refused", async () => {
     const auth = new BearerAuth(TOKEN);
-    await expectClean(await new Client({ maxRedirects: 2 }).get(`${origin.url}/loop`, { auth }).catch((e: unknown) => e));
+    await expectClean(
+      await new Client({ maxRedirects: 2 }).get(`${origin.url}/loop`, { auth }).catch((e: unknown) => e),
+    );
     await expectClean(await new Client({ timeout: 50 }).get(`${origin.url}/slow`, { auth }).catch((e: unknown) => e));
     const tls = await startRecorder(undefined, { tls: selfSignedCertificate() });
     try {
@@ -104,8 +119,16 @@ describe("PAR-07: every failure path keeps secrets out of the error", () => {
   });
 
   it("PAR-07: token endpoint 400 echoing the secret, and a malformed 200: typed errors without it", async () => {
-    for (const [path, type] of [["/token-400", OAuthError], ["/token-html", TokenEndpointError]] as const) {
-      const auth = new ClientCredentialsAuth({ tokenUrl: `${origin.url}${path}`, clientId: "c", clientSecret: CLIENT_SECRET, maxRetries: 0 });
+    for (const [path, type] of [
+      ["/token-400", OAuthError],
+      ["/token-html", TokenEndpointError],
+    ] as const) {
+      const auth = new ClientCredentialsAuth({
+        tokenUrl: `${origin.url}${path}`,
+        clientId: "c",
+        clientSecret: CLIENT_SECRET,
+        maxRetries: 0,
+      });
       const error = await auth.getToken().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(type);
       await expectClean(error);
@@ -133,6 +156,9 @@ const SUBSET = [
   "test/hardening/oauth-attacks.test.ts",
   "test/hardening/body-replay.test.ts",
   "test/hardening/chaos.test.ts",
+  "test/hardening/plain-http.test.ts",
+  "test/hardening/url-secrets.test.ts",
+  "test/hardening/baseurl-escape.test.ts",
 ];
 
 describe.skipIf(process.env.AUTHFLOW_CANARY_LOG !== undefined)("secret hygiene with debug logging on", () => {
@@ -155,10 +181,11 @@ describe.skipIf(process.env.AUTHFLOW_CANARY_LOG !== undefined)("secret hygiene w
       expect(output).toMatch(/authflow: GET http:\/\/127\.0\.0\.1:\d+ → 401/); // debug lines were written
       const hits = used.filter((secret) => output.includes(secret));
       expect(hits).toEqual([]);
-      console.info(`secret hygiene: ${files.length} files, ${used.length} canaries, ${output.split("\n").filter((line) => line.includes("authflow:")).length} debug lines, 0 hits`);
+      console.info(
+        `secret hygiene: ${files.length} files, ${used.length} canaries, ${output.split("\n").filter((line) => line.includes("authflow:")).length} debug lines, 0 hits`,
+      );
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });
 });
-
