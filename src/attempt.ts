@@ -6,9 +6,12 @@
 import type { Auth } from "./auth.js";
 import type { BodySource } from "./body.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
-import { type AcknowledgingAuth, acknowledge, authorizationFor, hasFastPath } from "./fast-path.js";
+import { AuthflowError, NetworkError } from "./errors.js";
+import { type AcknowledgingAuth, acknowledge, answersChallenges, authorizationFor, hasFastPath } from "./fast-path.js";
 import { discard, type FetchLike, runAuthFlow, untilAborted } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
+import { inBrowser } from "./runtime.js";
+import { redactURLText } from "./url.js";
 
 /** Everything that governs how a request (`Outgoing` in send.ts) is sent. */
 export interface SendPolicy {
@@ -58,6 +61,8 @@ export interface Attempt {
   readonly hop: number;
   readonly signal: AbortSignal | undefined;
   readonly extra: RequestInit | undefined;
+  /** `manual`, except in a browser following redirects (src/runtime.ts). */
+  readonly redirect: RequestRedirect;
 }
 
 /** The first hop sends the body as given; later hops (307/308) replay it (a wait the signal ends). */
@@ -65,16 +70,55 @@ function bodyOf(attempt: Attempt): BodyInit | null | Promise<BodyInit | null> {
   return attempt.hop === 0 ? attempt.body.first() : untilAborted(attempt.body.replay(), attempt.signal);
 }
 
-async function requestFor(attempt: Attempt): Promise<Request> {
+async function requestFor(attempt: Attempt, auth: Auth | null): Promise<Request> {
   return new Request(attempt.url, {
     ...(attempt.extra === undefined ? {} : attempt.extra),
     method: attempt.method,
     headers: attempt.headers,
     body: await bodyOf(attempt),
-    redirect: "manual",
+    redirect: attempt.redirect,
     ...(attempt.signal === undefined ? {} : { signal: attempt.signal }),
     ...(attempt.body.streaming ? { duplex: "half" } : {}),
+    ...(omitsCredentials(auth, attempt) ? { credentials: "omit" } : {}),
   } as RequestInit);
+}
+
+/**
+ * In a browser, a request answering Basic or Digest challenges goes without the
+ * browser's own credentials, unless the caller chose a mode: else a 401 opens
+ * the browser's login prompt and never reaches the flow (src/runtime.ts).
+ */
+function omitsCredentials(auth: Auth | null, attempt: Attempt): boolean {
+  return inBrowser && auth !== null && answersChallenges(auth) && attempt.extra?.credentials === undefined;
+}
+
+/**
+ * Client's rule: a transport that gave no answer at all becomes a
+ * {@link NetworkError} naming the origin. The Fetch standard makes every
+ * network failure a `TypeError` (Node and Deno say "fetch failed", Bun names
+ * the socket error, Chromium "Failed to fetch"); workerd's platform fetch
+ * throws a plain `Error`, so with the platform's fetch any error counts.
+ * Aborts and authflow's own errors pass through.
+ */
+function asNetworkError(error: unknown, attempt: Attempt, policy: SendPolicy): unknown {
+  if (policy.namesNetworkErrors !== true || attempt.signal?.aborted === true) return error;
+  if (error instanceof AuthflowError || !(error instanceof Error)) return error;
+  if (error.name === "AbortError" || error.name === "TimeoutError") return error;
+  if (!(error instanceof TypeError) && policy.direct === undefined) return error;
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail =
+    typeof cause?.message === "string" && cause.message !== ""
+      ? cause.message
+      : typeof cause?.code === "string"
+        ? cause.code
+        : error.message || "network error";
+  // Some runtimes name the URL in their message: never its userinfo or query.
+  const reason = detail.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s)'"]+/gi, (url) => redactURLText(url));
+  return new NetworkError(
+    `no answer from ${attempt.origin}: ${reason}; check that the server is up and the URL is right`,
+    attempt.origin,
+    { cause: error },
+  );
 }
 
 /**
@@ -82,7 +126,7 @@ async function requestFor(attempt: Attempt): Promise<Request> {
  * fetch of the caller's may not, so its answer is raced against the signal.
  */
 async function unauthenticated(attempt: Attempt, policy: SendPolicy): Promise<Response> {
-  return flowTransport(policy, attempt)(await requestFor(attempt));
+  return flowTransport(policy, attempt)(await requestFor(attempt, null));
 }
 
 /**
@@ -92,10 +136,17 @@ async function unauthenticated(attempt: Attempt, policy: SendPolicy): Promise<Re
  */
 function flowTransport(policy: SendPolicy, attempt: Attempt): FetchLike {
   const { signal, extra } = attempt;
-  const transport = extra === undefined ? policy.fetch : (request: Request) => policy.fetch(request, extra);
+  const fetch = extra === undefined ? policy.fetch : (request: Request) => policy.fetch(request, extra);
+  const named: FetchLike =
+    policy.namesNetworkErrors === true
+      ? (request) =>
+          fetch(request).catch((error: unknown) => {
+            throw asNetworkError(error, attempt, policy);
+          })
+      : fetch;
   return policy.direct !== undefined || signal === undefined
-    ? transport
-    : (request) => untilAborted(transport(request), signal, discard);
+    ? named
+    : (request) => untilAborted(named(request), signal, discard);
 }
 
 async function authenticated(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise<Response> {
@@ -110,7 +161,7 @@ async function authenticated(auth: Auth, attempt: Attempt, policy: SendPolicy): 
   let response: Response;
   try {
     response = await (sentDirectly(auth, attempt, policy) ??
-      runAuthFlow(auth, await requestFor(attempt), attempt.body, flowTransport(policy, attempt), policy, signal));
+      runAuthFlow(auth, await requestFor(attempt, auth), attempt.body, flowTransport(policy, attempt), policy, signal));
   } catch (error) {
     guard?.abandon(auth, origin, ticket);
     if (debugEnabled())
@@ -138,9 +189,10 @@ function sentDirectly(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise
   // The caller's own fields go under authflow's; without any, a plain literal (no spread on the hot path).
   const init: RequestInit =
     extra === undefined
-      ? { method: attempt.method, body, redirect: "manual" }
-      : { ...extra, method: attempt.method, body, redirect: "manual" };
+      ? { method: attempt.method, body, redirect: attempt.redirect }
+      : { ...extra, method: attempt.method, body, redirect: attempt.redirect };
   if (attempt.signal !== undefined) init.signal = attempt.signal;
+  if (omitsCredentials(auth, attempt)) init.credentials = "omit";
   if (headers.keys().next().done === true) {
     // No other header: a plain object is the cheapest thing to hand fetch.
     init.headers = { authorization: header };
@@ -151,11 +203,16 @@ function sentDirectly(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise
     sent.set("authorization", header);
     init.headers = sent;
   }
-  return direct(attempt.url.href, init).then((response) => {
-    if (response.status === 401) return afterChallenge(auth, attempt, policy, response, header);
-    if (acknowledge in auth) acknowledged(auth, attempt.url.href, header, response);
-    return response;
-  });
+  return direct(attempt.url.href, init).then(
+    (response) => {
+      if (response.status === 401) return afterChallenge(auth, attempt, policy, response, header);
+      if (acknowledge in auth) acknowledged(auth, attempt.url.href, header, response);
+      return response;
+    },
+    (error: unknown) => {
+      throw asNetworkError(error, attempt, policy);
+    },
+  );
 }
 
 /** Hands a direct answer's `Authentication-Info` to an Auth that learns from it (Digest's `nextnonce`). */
@@ -188,7 +245,7 @@ async function afterChallenge(
   };
   const replayed: Attempt = { ...attempt, hop: 1 };
   try {
-    return await runAuthFlow(auth, await requestFor(replayed), attempt.body, transport, policy, attempt.signal);
+    return await runAuthFlow(auth, await requestFor(replayed, auth), attempt.body, transport, policy, attempt.signal);
   } finally {
     if (captured !== undefined) void discard(captured);
   }

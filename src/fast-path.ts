@@ -73,3 +73,21 @@ export const credentialIdentity: unique symbol = Symbol.for("authflow.credential
 export interface IdentifiedAuth {
   [credentialIdentity](origin: string): string | null;
 }
+
+/**
+ * Marks an Auth that answers Basic or Digest challenges (BasicAuth,
+ * DigestAuth, NetrcAuth). In a browser such a request goes out with
+ * `credentials: "omit"`: otherwise a 401 challenge opens the browser's own
+ * login prompt instead of reaching the flow. Internal protocol.
+ */
+export const answersHttpChallenges: unique symbol = Symbol.for("authflow.answersHttpChallenges");
+
+/** Marks `prototype`'s instances as answering Basic or Digest challenges. */
+export function markHttpChallenges(prototype: object): void {
+  Object.defineProperty(prototype, answersHttpChallenges, { value: true });
+}
+
+/** True when `auth` answers Basic or Digest challenges. */
+export function answersChallenges(auth: object): boolean {
+  return (auth as { [answersHttpChallenges]?: boolean })[answersHttpChallenges] === true;
+}

@@ -2,6 +2,7 @@ import type { Auth, AuthFlow } from "./auth.js";
 import type { BodySource } from "./body.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
 import { AuthFlowError } from "./errors.js";
+import { inBrowser } from "./runtime.js";
 
 /**
  * A fetch-compatible function: what every transport looks like to the
@@ -138,12 +139,13 @@ async function sendable(yielded: unknown, body: BodySource): Promise<Request> {
       method: yielded.method,
       headers: yielded.headers,
       signal: yielded.signal,
-      redirect: "manual",
+      redirect: yielded.redirect,
+      ...(inBrowser ? { credentials: yielded.credentials } : {}),
     });
   }
   return new Request(yielded, {
     body: replay,
-    redirect: "manual",
+    redirect: yielded.redirect,
     ...(body.streaming ? { duplex: "half" } : {}),
   } as RequestInit);
 }

@@ -3,7 +3,7 @@ import type { Auth } from "./auth.js";
 import { type BodySource, emptyBodySource } from "./body.js";
 import { requestSignal, startDeadline } from "./deadline.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
-import { InvalidCredentialsError, NetworkError, TimeoutError, TooManyRedirectsError } from "./errors.js";
+import { InvalidCredentialsError, TimeoutError, TooManyRedirectsError } from "./errors.js";
 import { authorizes } from "./fast-path.js";
 import { discard, untilAborted } from "./flow.js";
 import {
@@ -16,6 +16,7 @@ import {
   refusesPlainHttp,
   withoutCredentials,
 } from "./policy.js";
+import { transportRedirect } from "./runtime.js";
 
 export type { DirectFetch, SendPolicy };
 /** The policy's names, where the undici adapter still imports them from. */
@@ -81,62 +82,42 @@ async function sendTimed(outgoing: Outgoing, policy: SendPolicy): Promise<Respon
 
 const timeoutMarker = Symbol("authflow timeout");
 
-/**
- * fetch reports every failure to get an answer as `TypeError("fetch failed")`
- * with the real reason as its cause; the Client names it (see
- * {@link SendPolicy.namesNetworkErrors}). Anything else passes through
- * unchanged.
- */
-function networkError(error: unknown, origin: string): unknown {
-  if (!(error instanceof TypeError) || error.message !== "fetch failed") return error;
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const reason =
-    typeof cause?.message === "string" && cause.message !== "" ? cause.message : String(cause?.code ?? "network error");
-  return new NetworkError(
-    `no answer from ${origin}: ${reason}; check that the server is up and the URL is right`,
-    origin,
-    { cause: error },
-  );
-}
-
 async function sendChain(outgoing: Outgoing, policy: SendPolicy): Promise<Response> {
-  try {
-    const first = outgoing.url.origin;
-    const { url, method, headers, body, signal, extra } = outgoing;
-    const chain: Chain = { url, method, headers, body, signal, extra, first, credentials: true };
-    for (let hop = 0; ; hop++) {
-      const origin = hop === 0 ? first : chain.url.origin;
-      // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
-      const sent = chain.credentials ? chain.headers : withoutCredentials(chain.headers, policy.sensitiveHeaders);
-      const admitted = admittedAuth(chain, sent, origin, policy);
-      const auth = admitted instanceof Promise ? await admitted : admitted;
-      const attempt: Attempt = {
-        url: chain.url,
-        origin,
-        method: chain.method,
-        headers: sent,
-        body: chain.body,
-        hop,
-        signal,
-        extra,
-      };
-      const response = await sendAttempt(auth, attempt, policy);
-      if (debugEnabled()) {
-        const stripped = chain.credentials ? "" : ", credentials stripped";
-        debug(`${chain.method} ${origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${stripped})`);
-      }
-      const location =
-        policy.followRedirects && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;
-      if (location === null) {
-        if (!chain.body.streaming) chain.body.dispose();
-        return response;
-      }
-      await discard(response);
-      const credentialed = auth !== null || carriesCredentials(sent, policy.sensitiveHeaders);
-      follow(chain, { location, status: response.status, credentialed, hop }, policy);
+  const first = outgoing.url.origin;
+  const { url, method, headers, body, signal, extra } = outgoing;
+  const chain: Chain = { url, method, headers, body, signal, extra, first, credentials: true };
+  const redirect = transportRedirect(policy.followRedirects);
+  for (let hop = 0; ; hop++) {
+    const origin = hop === 0 ? first : chain.url.origin;
+    // Request and fetch copy the headers they are given, so an attempt can share the chain's own.
+    const sent = chain.credentials ? chain.headers : withoutCredentials(chain.headers, policy.sensitiveHeaders);
+    const admitted = admittedAuth(chain, sent, origin, policy);
+    const auth = admitted instanceof Promise ? await admitted : admitted;
+    const attempt: Attempt = {
+      url: chain.url,
+      origin,
+      method: chain.method,
+      headers: sent,
+      body: chain.body,
+      hop,
+      signal,
+      extra,
+      redirect,
+    };
+    const response = await sendAttempt(auth, attempt, policy);
+    if (debugEnabled()) {
+      const stripped = chain.credentials ? "" : ", credentials stripped";
+      debug(`${chain.method} ${origin} → ${response.status} (${schemeName(auth)}, hop ${hop}${stripped})`);
     }
-  } catch (error) {
-    throw policy.namesNetworkErrors === true ? networkError(error, outgoing.url.origin) : error;
+    const location =
+      policy.followRedirects && REDIRECT_STATUSES.has(response.status) ? response.headers.get("location") : null;
+    if (location === null) {
+      if (!chain.body.streaming) chain.body.dispose();
+      return response;
+    }
+    await discard(response);
+    const credentialed = auth !== null || carriesCredentials(sent, policy.sensitiveHeaders);
+    follow(chain, { location, status: response.status, credentialed, hop }, policy);
   }
 }
 

@@ -1,5 +1,6 @@
 import { InsecureTransportError, InvalidURLError, TokenEndpointError } from "../errors.js";
 import { refusesPlainHttp } from "../policy.js";
+import { inBrowser } from "../runtime.js";
 import { parseURL, redactURLText } from "../url.js";
 import { getTouched, setBounded } from "./bounded.js";
 import type { FetchFunction } from "./options.js";
@@ -198,7 +199,12 @@ async function fetchMetadata(
   for (const url of urls) {
     let response: Response;
     try {
-      const request = new Request(url, { headers: { accept: "application/json" }, redirect: "manual", signal });
+      const request = new Request(url, {
+        headers: { accept: "application/json" },
+        redirect: "manual",
+        signal,
+        ...(inBrowser ? { credentials: "omit" as const } : {}),
+      });
       response = await fetch(request);
     } catch (error) {
       if (signal.aborted) throw error;

@@ -1,4 +1,5 @@
 import { OAuthError, TokenEndpointError } from "../errors.js";
+import { inBrowser } from "../runtime.js";
 import type { Token } from "../stores/store.js";
 import type { ClientAuthenticator } from "./client-auth.js";
 import type { FetchFunction, ResolvedOptions } from "./options.js";
@@ -100,6 +101,8 @@ async function attemptOnce(context: TokenRequestContext, deadline: number): Prom
       body: body.toString(),
       redirect: "manual",
       signal: controller.signal,
+      // A browser answers a 401 Basic challenge (a wrong secret) with its own prompt otherwise.
+      ...(inBrowser ? { credentials: "omit" as const } : {}),
     });
     // Raced with the abort too: a fetch that ignores its signal still ends within the budget.
     const answer = context.fetch(request).then((response) => readAnswer(endpoint, response, sentAt));

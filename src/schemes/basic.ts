@@ -1,6 +1,6 @@
 import type { AuthFlow } from "../auth.js";
 import { InvalidArgumentError, InvalidCredentialsError } from "../errors.js";
-import { authorizationFor, credentialIdentity } from "../fast-path.js";
+import { authorizationFor, credentialIdentity, markHttpChallenges } from "../fast-path.js";
 import { headerIdentity } from "../guard-identity.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
 import { checkString } from "../validate.js";
@@ -66,6 +66,7 @@ export class BasicAuth {
   }
 }
 redactable(BasicAuth.prototype, "BasicAuth", (auth) => ({ username: auth.username, password: REDACTED }));
+markHttpChallenges(BasicAuth.prototype);
 
 /** Standard base64 of bytes, without Node's Buffer. */
 export function base64(bytes: Uint8Array): string {

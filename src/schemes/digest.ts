@@ -1,6 +1,6 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
-import { acknowledge, authorizationFor, credentialIdentity } from "../fast-path.js";
+import { acknowledge, authorizationFor, credentialIdentity, markHttpChallenges } from "../fast-path.js";
 import { keyedIdentity } from "../guard-identity.js";
 import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
 import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
@@ -221,7 +221,16 @@ export class DigestAuth implements Auth {
    */
   #readChallenge(response: Response, origin: string, first: boolean): DigestChallenge | undefined {
     const header = response.headers.get("www-authenticate");
-    if (header === null) return undefined;
+    if (header === null) {
+      // A cross-origin answer hides every header the server does not expose (Fetch §3.2.5 CORS).
+      if (first && response.type === "cors") {
+        throw new AuthChallengeError(
+          `the 401 from ${origin} carries no readable WWW-Authenticate: a cross-origin server must send ` +
+            "Access-Control-Expose-Headers: WWW-Authenticate, Authentication-Info for Digest to answer it",
+        );
+      }
+      return undefined;
+    }
     let offered: string[] = [];
     try {
       const selection = selectDigestChallenge(parseChallenges(header), this.#algorithms);
@@ -308,3 +317,4 @@ function acceptable(nextnonce: string | undefined): nextnonce is string {
 }
 
 redactable(DigestAuth.prototype, "DigestAuth", (instance) => ({ username: instance.username, password: REDACTED }));
+markHttpChallenges(DigestAuth.prototype);

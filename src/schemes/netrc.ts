@@ -1,6 +1,6 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { MissingCredentialsError, NetrcError } from "../errors.js";
-import { authorizationFor, mayAuthorize } from "../fast-path.js";
+import { authorizationFor, markHttpChallenges, mayAuthorize } from "../fast-path.js";
 import { redactable } from "../redact.js";
 import { BasicAuth } from "./basic.js";
 import { findNetrcEntry, type NetrcEntry, parseNetrc } from "./netrc-parse.js";
@@ -118,6 +118,7 @@ export class NetrcAuth implements Auth {
   }
 }
 redactable(NetrcAuth.prototype, "NetrcAuth", (auth) => ({ path: auth.path ?? "$NETRC or ~/.netrc" }));
+markHttpChallenges(NetrcAuth.prototype);
 
 /**
  * The largest netrc file NetrcAuth reads: 1 MiB, thousands of entries. A
