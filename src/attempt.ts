@@ -3,13 +3,22 @@
  * bad-credential guard, sent (the direct path when the scheme offers it,
  * else the auth flow), every wait bounded by the request's signal.
  */
-import type { Auth } from "./auth.js";
+import type { Auth, AuthFlow } from "./auth.js";
 import type { BodySource } from "./body.js";
 import { debug, debugEnabled, schemeName } from "./debug.js";
 import { AuthflowError, NetworkError } from "./errors.js";
-import { type AcknowledgingAuth, acknowledge, answersChallenges, authorizationFor, hasFastPath } from "./fast-path.js";
+import {
+  type AcknowledgingAuth,
+  acknowledge,
+  answersChallenges,
+  authorizationFor,
+  credentialIdentity,
+  hasFastPath,
+} from "./fast-path.js";
 import { discard, type FetchLike, runAuthFlow, untilAborted } from "./flow.js";
 import type { RejectionGuard } from "./guard.js";
+import { headerIdentity } from "./guard-identity.js";
+import { carriesCredentials } from "./policy.js";
 import { inBrowser } from "./runtime.js";
 import { redactURLText } from "./url.js";
 
@@ -126,7 +135,37 @@ function asNetworkError(error: unknown, attempt: Attempt, policy: SendPolicy): u
  * fetch of the caller's may not, so its answer is raced against the signal.
  */
 async function unauthenticated(attempt: Attempt, policy: SendPolicy): Promise<Response> {
+  if (policy.guard !== null && carriesCredentials(attempt.headers, policy.sensitiveHeaders)) {
+    return authenticated(new HandSetCredentials(attempt.headers, policy.sensitiveHeaders), attempt, policy);
+  }
   return flowTransport(policy, attempt)(await requestFor(attempt, null));
+}
+
+/**
+ * Credential headers set by hand (`Authorization`, `Cookie`, `X-Api-Key`…),
+ * as the bad-credential guard counts them: the same values are the same
+ * credentials, whoever set them, so a wrong key sent by hand is throttled
+ * like a wrong password.
+ */
+class HandSetCredentials implements Auth {
+  readonly #identity: string;
+
+  constructor(headers: Headers, names: ReadonlySet<string>) {
+    const present: [string, string][] = [];
+    for (const name of names) {
+      const value = headers.get(name);
+      if (value !== null) present.push([name, value]);
+    }
+    this.#identity = headerIdentity(present);
+  }
+
+  [credentialIdentity](): string {
+    return this.#identity;
+  }
+
+  *authFlow(request: Request): AuthFlow {
+    yield request;
+  }
 }
 
 /**

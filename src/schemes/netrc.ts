@@ -1,6 +1,7 @@
 import type { Auth, AuthFlow } from "../auth.js";
 import { MissingCredentialsError, NetrcError } from "../errors.js";
-import { authorizationFor, markHttpChallenges, mayAuthorize } from "../fast-path.js";
+import { authorizationFor, credentialIdentity, markHttpChallenges, mayAuthorize } from "../fast-path.js";
+import { guardedSend } from "../guard-late.js";
 import { redactable } from "../redact.js";
 import { BasicAuth } from "./basic.js";
 import { findNetrcEntry, type NetrcEntry, parseNetrc } from "./netrc-parse.js";
@@ -82,7 +83,18 @@ export class NetrcAuth implements Auth {
       yield request;
       return;
     }
-    yield* basic.authFlow(request);
+    request.headers.set("authorization", basic[authorizationFor]());
+    // Counted under the entry's credentials, whichever NetrcAuth object sent them.
+    yield* guardedSend(this, request, () => basic[credentialIdentity]());
+  }
+
+  /**
+   * @internal The guard's key is the host's entry, which only the flow knows
+   * for sure (the file may change between requests): the flow passes the
+   * guard itself, counting under the entry's credentials.
+   */
+  [credentialIdentity](): null {
+    return null;
   }
 
   /** @internal The fast path: known once the host has been looked up. */
