@@ -1,6 +1,7 @@
-import { importJWK, importPKCS8, type CryptoKey as JoseKey, type JWK, SignJWT } from "jose";
+import type { CryptoKey as JoseKey, JWK } from "jose";
 import { MissingCredentialsError } from "../errors.js";
 import { REDACTED, redactable } from "../redact.js";
+import { jose } from "./jose.js";
 import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";
 
 /**
@@ -186,7 +187,7 @@ function setAssertion(body: URLSearchParams, clientId: string, assertion: string
 }
 
 /** RFC 7523 §3: iss = sub = client id, aud = the token endpoint, a unique jti, a short exp. */
-function signAssertion(
+async function signAssertion(
   clientId: string,
   tokenEndpoint: string,
   now: number,
@@ -194,6 +195,7 @@ function signAssertion(
   key: JoseKey | Uint8Array,
 ): Promise<string> {
   const issuedAt = Math.floor(now / 1000);
+  const { SignJWT } = await jose();
   return new SignJWT({})
     .setProtectedHeader(header)
     .setIssuer(clientId)
@@ -220,7 +222,11 @@ async function importPrivateKey(
     if (signingAlgorithm === undefined) {
       throw new TypeError('a PEM privateKey needs signingAlgorithm (e.g. "RS256", "ES256", "EdDSA")');
     }
-    return { key: await importPKCS8(input, signingAlgorithm), algorithm: signingAlgorithm, keyId: undefined };
+    return {
+      key: await (await jose()).importPKCS8(input, signingAlgorithm),
+      algorithm: signingAlgorithm,
+      keyId: undefined,
+    };
   }
   if (isCryptoKey(input)) {
     const algorithm = signingAlgorithm ?? algorithmOfCryptoKey(input);
@@ -229,7 +235,7 @@ async function importPrivateKey(
   const jwk = input as JWK;
   if (typeof jwk.d !== "string") throw new TypeError("the privateKey JWK has no private part (d)");
   const algorithm = jwk.alg ?? signingAlgorithm ?? algorithmOfJwk(jwk);
-  return { key: await importJWK(jwk, algorithm), algorithm, keyId: jwk.kid };
+  return { key: await (await jose()).importJWK(jwk, algorithm), algorithm, keyId: jwk.kid };
 }
 
 function isCryptoKey(value: unknown): value is CryptoKey {

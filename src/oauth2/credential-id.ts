@@ -1,6 +1,7 @@
-import { calculateJwkThumbprint, exportJWK, importPKCS8, type JWK } from "jose";
+import type { JWK } from "jose";
 import { keyedIdentity } from "../guard-identity.js";
 import { getTouched, setBounded } from "./bounded.js";
+import { jose } from "./jose.js";
 import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";
 
 /**
@@ -80,15 +81,17 @@ async function keyIdentity(input: PrivateKeyInput | undefined, algorithm: string
   if (input === undefined) return "key:none";
   if (typeof input === "string") {
     // A PEM is imported extractable here only to read its public part.
+    const { calculateJwkThumbprint, exportJWK, importPKCS8 } = await jose();
     const key = await importPKCS8(input, algorithm ?? "RS256", { extractable: true });
     return `key:${await calculateJwkThumbprint(await exportJWK(key), "sha256")}`;
   }
   if (typeof CryptoKey !== "undefined" && input instanceof CryptoKey) {
+    const { calculateJwkThumbprint, exportJWK } = await jose();
     if (input.extractable) return `key:${await calculateJwkThumbprint(await exportJWK(input), "sha256")}`;
     return `key-object:${objectId(input)}`;
   }
   // RFC 7638 §3.2: only the required public members count, so a private JWK's d is never read.
-  return `key:${await calculateJwkThumbprint(input as JWK, "sha256")}`;
+  return `key:${await (await jose()).calculateJwkThumbprint(input as JWK, "sha256")}`;
 }
 
 function objectId(key: CryptoKey): string {
