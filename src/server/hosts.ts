@@ -77,3 +77,32 @@ export function redirectTarget(target: string, requestOrigin: string): string | 
   const sameHost = url.hostname === new URL(requestOrigin).hostname;
   return sameHost || isLoopback(url) ? url.href : undefined;
 }
+
+/**
+ * The origin a client addressed this server by, for the checks that compare
+ * URLs (DPoP `htu`, RFC 9728 resource identifiers): the `Host` header read
+ * with this server's scheme, when it names this server — the same port, and
+ * a loopback host, the address listened on, or any host when listening on
+ * every interface — else `serverOrigin`. A `Host` naming another server is
+ * never taken, so a proof made for another server does not pass here.
+ *
+ * @example
+ * ```ts
+ * publicOrigin("localhost:8080", "http://127.0.0.1:8080"); // "http://localhost:8080"
+ * publicOrigin("evil.example:8080", "http://127.0.0.1:8080"); // "http://127.0.0.1:8080"
+ * ```
+ */
+export function publicOrigin(hostHeader: string | undefined, serverOrigin: string): string {
+  if (hostHeader === undefined || /[\s/?#@\\%]/.test(hostHeader)) return serverOrigin;
+  const server = new URL(serverOrigin);
+  let addressed: URL;
+  try {
+    addressed = new URL(`${server.protocol}//${hostHeader}/`);
+  } catch {
+    return serverOrigin;
+  }
+  if (addressed.port !== server.port) return serverOrigin;
+  const everyInterface = server.hostname === "0.0.0.0" || server.hostname === "[::]";
+  const ours = isLoopback(addressed) || everyInterface || addressed.hostname === server.hostname;
+  return ours ? addressed.origin : serverOrigin;
+}

@@ -1,6 +1,20 @@
 import { decodeJwt, importJWK, type JWK, jwtVerify } from "jose";
 import type { ClientAuthMethod } from "../oauth2/options.js";
 import { decodeBasic } from "./basic.js";
+import { checkTlsClient } from "./oauth-mtls.js";
+import type { PeerCertificate } from "./tls.js";
+
+/**
+ * The client authentication methods the test server knows: RFC 6749 and
+ * RFC 7523's, and RFC 8705's mutual-TLS ones (§2.1 `tls_client_auth`, §2.2
+ * `self_signed_tls_client_auth`).
+ *
+ * @example
+ * ```ts
+ * const method: TestClientAuthMethod = "tls_client_auth";
+ * ```
+ */
+export type TestClientAuthMethod = ClientAuthMethod | "tls_client_auth" | "self_signed_tls_client_auth";
 
 /**
  * A client the test server's `POST /oauth/token` knows.
@@ -13,13 +27,24 @@ import { decodeBasic } from "./basic.js";
 export interface OAuthClientRegistration {
   readonly clientId: string;
   /** The one method this client must authenticate with (RFC 7591 `token_endpoint_auth_method`). */
-  readonly authMethod: ClientAuthMethod;
+  readonly authMethod: TestClientAuthMethod;
   /** For `client_secret_*`: the secret (also the HMAC key of `client_secret_jwt`). */
   readonly clientSecret?: string;
   /** For `private_key_jwt`: the client's public key as a JWK. */
   readonly publicKey?: JsonWebKey;
   /** Scopes it may ask for; absent means any. */
   readonly scopes?: readonly string[];
+  /**
+   * For `tls_client_auth` (RFC 8705 §2.1.2 `tls_client_auth_subject_dn`): the
+   * subject its certificate must have, an RFC 4514 string; the certificate
+   * must also chain to the server's `tls.ca`.
+   * @example "CN=mtls-client,O=authflow tests"
+   */
+  readonly tlsClientAuthSubjectDn?: string;
+  /** For `self_signed_tls_client_auth` (RFC 8705 §2.2): its certificate (PEM); or give `certificateThumbprint`. */
+  readonly certificate?: string;
+  /** For `self_signed_tls_client_auth`: its certificate's `x5t#S256` (base64url SHA-256 of the DER). */
+  readonly certificateThumbprint?: string;
 }
 
 /**
@@ -93,6 +118,8 @@ export interface AssertionContext {
   readonly now: number;
   /** jti values seen, with their expiry (epoch s): a second use is a replay (RFC 7523 §3 item 7). */
   readonly seenJti: Map<string, number>;
+  /** The client certificate on the connection, for the RFC 8705 methods. */
+  readonly certificate?: PeerCertificate | undefined;
 }
 
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -120,7 +147,14 @@ export async function authenticateClient(
   const assertion = form.has("client_assertion") || form.has("client_assertion_type");
   const used = [basic, post, assertion].filter(Boolean).length;
   if (used > 1) return failure(400, "invalid_request", "more than one client authentication method (RFC 6749 §2.3.1)");
-  if (used === 0) return failure(401, "invalid_client", "no client authentication");
+  if (used === 0) {
+    // RFC 8705 §2: a mutual-TLS client names itself with client_id and authenticates with its certificate.
+    const tlsClient = clients.find((candidate) => candidate.clientId === form.get("client_id"));
+    if (tlsClient?.authMethod === "tls_client_auth" || tlsClient?.authMethod === "self_signed_tls_client_auth") {
+      return checkTlsClient(tlsClient, context.certificate, context.now);
+    }
+    return failure(401, "invalid_client", "no client authentication");
+  }
   if (basic) return checkBasic(authorization, clients);
   if (post) return checkSecret(form.get("client_id"), form.get("client_secret"), "client_secret_post", clients);
   return checkAssertion(form, clients, context);
@@ -199,6 +233,47 @@ function formDecode(value: string): string | null {
   }
 }
 
-function failure(status: number, error: string, description: string): ClientAuthFailure {
+/**
+ * An RFC 6749 §5.2 refusal.
+ *
+ * @example
+ * ```ts
+ * return failure(401, "invalid_client", "client authentication failed");
+ * ```
+ */
+export function failure(status: number, error: string, description: string): ClientAuthFailure {
   return { status, error, description };
+}
+
+/**
+ * RFC 8705 test clients for certificates made by `createTestCertificates()`:
+ * `mtls-client` (`tls_client_auth`, registered with `client.subject`) and,
+ * when the certificates are given, `self-signed-client`
+ * (`self_signed_tls_client_auth`, registered with `selfSigned.thumbprint`).
+ * Without certificates only `mtls-client`, expecting the default subject
+ * `CN=mtls-client,O=authflow tests` — what a server with `tls.requestCert`
+ * and no `clients` registers next to `defaultClients()`.
+ *
+ * @example
+ * ```ts
+ * const certificates = await createTestCertificates();
+ * const clients = [...defaultClients(), ...mtlsTestClients(certificates)];
+ * ```
+ */
+export function mtlsTestClients(certificates?: {
+  readonly client: { readonly subject: string };
+  readonly selfSigned: { readonly thumbprint: string };
+}): OAuthClientRegistration[] {
+  const subject = certificates?.client.subject ?? "CN=mtls-client,O=authflow tests";
+  const mtls: OAuthClientRegistration = {
+    clientId: "mtls-client",
+    authMethod: "tls_client_auth",
+    tlsClientAuthSubjectDn: subject,
+  };
+  if (certificates === undefined) return [mtls];
+  const thumbprint = certificates.selfSigned.thumbprint;
+  return [
+    mtls,
+    { clientId: "self-signed-client", authMethod: "self_signed_tls_client_auth", certificateThumbprint: thumbprint },
+  ];
 }

@@ -1,126 +1,27 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { OAuthClientRegistration } from "./oauth-clients.js";
+import type { OAuthState } from "./oauth-state.js";
+import type { ResolvedLimits, TestServerOptions } from "./option-types.js";
+import type { ServerStats } from "./stats.js";
 
-/**
- * Options of {@link startTestServer}.
- *
- * @example
- * ```ts
- * const server = await startTestServer({ port: 0, tokenTtlSeconds: 2 });
- * ```
- */
-export interface TestServerOptions {
-  /** TCP port, an integer from 0 to 65535; `0` (the default) picks a free one. */
-  port?: number;
-  /** Interface to listen on; loopback (`127.0.0.1`) by default. Anything else exposes a test server to the network. */
-  host?: string;
-  /** Lifetime of the access tokens `POST /oauth/token` issues, in seconds, >= 0 (default 3600; 0: `expires_in: 0`). */
-  tokenTtlSeconds?: number;
-  /** The clients `POST /oauth/token` knows (default: `basic-client`, `post-client`, `jwt-client`, `pkjwt-client`, see `defaultClients()`). */
-  clients?: readonly OAuthClientRegistration[];
-  /** Shifts the OAuth routes' clock (Date header, token expiry, assertion checks) by this many seconds, to play a server whose clock is off (default 0). */
-  oauthClockSkewSeconds?: number;
-  /**
-   * Turns on fault injection: `POST /oauth/_faults` and `DELETE /oauth/_faults`
-   * ({@link OAuthFaultPlan}) make the token endpoint fail on purpose. Off by
-   * default — the routes answer 404 — since anyone who can reach the server
-   * could otherwise switch its faults.
-   *
-   * @example
-   * ```ts
-   * const server = await startTestServer({ faults: true });
-   * await fetch(`${server.url}/oauth/_faults`, { method: "POST", body: JSON.stringify({ next: 1, kind: "503" }) });
-   * ```
-   */
-  faults?: boolean;
-  /**
-   * Lets `/redirect-to?url=` send any target, as httpbin does. By default it
-   * redirects only to a path on this server, to a loopback host (127.0.0.0/8,
-   * `[::1]`, `localhost`) or to the host the request was sent to, and answers
-   * 403 otherwise, so a server reachable from the network is not an open redirect.
-   *
-   * @example
-   * ```ts
-   * const server = await startTestServer({ openRedirects: true });
-   * await fetch(`${server.url}/redirect-to?url=https://example.com/`, { redirect: "manual" }); // 302 to example.com
-   * ```
-   */
-  openRedirects?: boolean;
-  /** Bounds on what one client can make the server hold ({@link TestServerLimits}). */
-  limits?: TestServerLimits;
-}
-
-/**
- * How much request data the test server holds, and for how long. Bodies are
- * read only by the routes that use them — `/anything` and Digest `auth-int`
- * (up to `bodyBytes`), `POST /oauth/token` (16 KiB), `POST /oauth/_faults`
- * (4 KiB); every other route discards the body unread. A body over its
- * route's cap gets 413; a body that would take the bytes buffered across all
- * requests in flight over `totalBodyBytes` gets 503 with `Retry-After`.
- *
- * @example
- * ```ts
- * const server = await startTestServer({ limits: { bodyBytes: 64 * 1024, totalBodyBytes: 1024 * 1024, requestTimeoutMs: 5000 } });
- * ```
- */
-export interface TestServerLimits {
-  /** Largest body `/anything` and Digest `auth-int` read, in bytes (default 1 MiB). */
-  bodyBytes?: number;
-  /** Body bytes buffered at once across every request in flight (default 8 MiB). */
-  totalBodyBytes?: number;
-  /** Time to receive a whole request, headers and body, in ms (default 30 000; headers alone: at most 10 000). */
-  requestTimeoutMs?: number;
-}
-
-/** {@link TestServerLimits} with the defaults filled in. */
-export interface ResolvedLimits {
-  readonly bodyBytes: number;
-  readonly totalBodyBytes: number;
-  readonly requestTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-}
+export type {
+  ResolvedLimits,
+  TestServerCorsOptions,
+  TestServerDpopOptions,
+  TestServerLimits,
+  TestServerOptions,
+  TestServerResourceOptions,
+  TestServerTlsOptions,
+} from "./option-types.js";
+export type { DpopRefusalReason, DpopStats, MtlsRefusalReason, MtlsStats, ServerStats } from "./stats.js";
+export { emptyStats } from "./stats.js";
 
 /** What every route family is built from. */
 export interface ServerContext {
   readonly options: TestServerOptions;
   readonly stats: ServerStats;
   readonly limits: ResolvedLimits;
-}
-
-/** Counters every route family shares; `/_stats` and `stats()` report them. */
-export interface ServerStats {
-  /** Requests seen, by route name (`"basic-auth"`, `"digest-auth"`, …). */
-  routes: Record<string, number>;
-  /** Every request the server answered. */
-  requests: number;
-  /** TCP connections accepted (shows whether clients reuse sockets). */
-  connections: number;
-  /** Authentication challenges sent (401 with WWW-Authenticate). */
-  challenges: number;
-  /** Tokens issued by `POST /oauth/token`. */
-  tokensIssued: number;
-  /** Calls to `POST /oauth/token`, successful or not. */
-  tokenRequests: number;
-  /** Request-body bytes held right now, across every request in flight (at most `limits.totalBodyBytes`). */
-  bodyBytesBuffered: number;
-  /** The highest `bodyBytesBuffered` since start or the last `reset()`. */
-  bodyBytesBufferedPeak: number;
-  /** Requests refused for their body: over the route's cap (413) or the server-wide one (503). */
-  bodiesRefused: number;
-}
-
-export function emptyStats(): ServerStats {
-  return {
-    routes: {},
-    requests: 0,
-    connections: 0,
-    challenges: 0,
-    tokensIssued: 0,
-    tokenRequests: 0,
-    bodyBytesBuffered: 0,
-    bodyBytesBufferedPeak: 0,
-    bodiesRefused: 0,
-  };
+  /** Tokens, DPoP state and the OAuth clock, shared by the token endpoint and the protected routes. */
+  readonly oauth: OAuthState;
 }
 
 /** What a route handler gets: the parsed request, with its body read when the route reads bodies. */
@@ -134,6 +35,8 @@ export interface RouteContext {
   readonly body: Buffer;
   /** The server's own origin, e.g. `http://127.0.0.1:41234`. */
   readonly origin: string;
+  /** The origin the client addressed — from `Host`, when it names this server (`http://localhost:41234`) — else `origin`. */
+  readonly publicOrigin: string;
   readonly stats: ServerStats;
 }
 

@@ -33,7 +33,9 @@ describe("the test server's httpbin routes", () => {
     expect(echoed).toMatchObject({ method: "POST", args: { x: "1" }, json: { a: 1 }, bodySha256: sha256(body) });
     expect(echoed.url).toBe(`${server.url}/anything/deep/path?x=1`);
     expect(echoed.headers["x-custom"]).toBe("yes");
-    const form = await (await fetch(`${server.url}/anything`, { method: "POST", body: new URLSearchParams({ k: "v" }) })).json();
+    const form = await (
+      await fetch(`${server.url}/anything`, { method: "POST", body: new URLSearchParams({ k: "v" }) })
+    ).json();
     expect(form.form).toEqual({ k: "v" });
   });
 
