@@ -154,7 +154,7 @@ type ClientClass = new (options: object) => { get(url: string): Promise<Response
 const UNDICI_BUILD = "../dist/undici.js";
 
 async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, auth: () => object): Promise<Scenario[]> {
-  const { authInterceptor } = (await import(UNDICI_BUILD)) as typeof import("../src/undici.js");
+  const { authInterceptor } = (await import(UNDICI_BUILD)) as typeof import("../src/undici/index.js");
   const url = `${serverUrl}${PATHS[scheme]}`;
   const undiciHeader = await byHand(scheme, serverUrl);
   const fetchHeader = scheme === "Digest" ? await byHand(scheme, serverUrl) : undiciHeader;

@@ -1,9 +1,7 @@
 // Public API of `authflow`. Only exports live here.
-export type { Auth, AuthFlow, AuthLike } from "./auth.js";
-export { toAuth } from "./auth.js";
-export type { RequestBody } from "./body.js";
-export type { ClientOptions, RequestOptions } from "./client.js";
-export { Client, del as delete, get, head, patch, post, put, request } from "./client.js";
+export type { Auth, AuthFlow, AuthLike } from "./engine/auth.js";
+export type { RequestBody } from "./engine/body.js";
+export type { FetchLike } from "./engine/flow.js";
 export type { AuthflowErrorCode, InvalidArgumentCode } from "./errors.js";
 export {
   AuthChallengeError,
@@ -25,18 +23,20 @@ export {
   TooManyRedirectsError,
   UnsafeRedirectError,
 } from "./errors.js";
-export type { AuthenticatedFetch, WithAuthOptions } from "./fetch.js";
-export { withAuth } from "./fetch.js";
-export type { FetchLike } from "./flow.js";
-export type { RejectionGuardOptions } from "./guard.js";
+export type { ClientOptions, RequestOptions } from "./front/client.js";
+export { Client, del as delete, get, head, patch, post, put, request } from "./front/client.js";
+export type { RequestParams } from "./front/request-url.js";
+export { toAuth } from "./front/to-auth.js";
+export type { AuthenticatedFetch, WithAuthOptions } from "./front/with-auth.js";
+export { withAuth } from "./front/with-auth.js";
+export type { RejectionGuardOptions } from "./guard/guard.js";
 export type { Challenge, ChallengeParseLimits } from "./headers/challenge.js";
 export { parseAuthenticationInfo, parseChallenges } from "./headers/challenge.js";
 export type { GetTokenOptions } from "./oauth2/client-credentials.js";
 export { ClientCredentialsAuth } from "./oauth2/client-credentials.js";
 export type { ClientAuthMethod, ClientCredentialsOptions, FetchFunction, PrivateKeyInput } from "./oauth2/options.js";
 export { parseTokenResponse } from "./oauth2/token-endpoint.js";
-export type { CommonOptions, RedirectingOptions } from "./options.js";
-export type { RequestParams } from "./request-url.js";
+export type { CommonOptions, RedirectingOptions } from "./policy/options.js";
 export { BasicAuth } from "./schemes/basic.js";
 export type { TokenProvider } from "./schemes/bearer.js";
 export { BearerAuth } from "./schemes/bearer.js";

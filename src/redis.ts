@@ -1,6 +1,7 @@
 /**
  * `authflow/redis`: the fleet-wide token cache. Node only; needs the optional
- * peer dependency `ioredis` (5.x).
+ * peer dependency `ioredis` (5.x). Works on one Redis, a Redis Cluster (give
+ * an ioredis `Cluster` as `client`) and Valkey.
  *
  * @example
  * ```ts
@@ -10,6 +11,7 @@
  */
 export type {
   EncryptionKeyInput,
+  RedisClient,
   RedisTokenStoreOptions,
   RedisTokenStoreWarning,
   RedisTokenStoreWarningCode,

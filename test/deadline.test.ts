@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startDeadline } from "../src/deadline.js";
+import { startDeadline } from "../src/engine/deadline.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

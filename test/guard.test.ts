@@ -1,6 +1,6 @@
 import { request as undiciRequest } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RejectionGuard } from "../src/guard.js";
+import { RejectionGuard } from "../src/guard/guard.js";
 import {
   type Auth,
   AuthRejectedError,
@@ -12,7 +12,7 @@ import {
   withAuth,
 } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
-import { authInterceptor } from "../src/undici.js";
+import { authInterceptor } from "../src/undici/index.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
 import { authAgent } from "./helpers/undici.js";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isLoopback } from "../src/origin.js";
+import { isLoopback } from "../src/policy/origin.js";
 import {
   CREDENTIAL_HEADERS,
   carriesCredentials,
@@ -9,7 +9,7 @@ import {
   redirectVerdict,
   refusesPlainHttp,
   withoutCredentials,
-} from "../src/policy.js";
+} from "../src/policy/rules.js";
 
 /**
  * The one security policy as tables of the pure functions. The loopback
@@ -50,7 +50,7 @@ const LOCATIONS: ReadonlyArray<readonly [string, string]> = [
 const STATUSES = [301, 302, 303, 307, 308] as const;
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-/** The rules as the specs state them, written independently of src/policy.ts. */
+/** The rules as the specs state them, written independently of src/policy/rules.ts. */
 function expected(
   status: number,
   method: string,

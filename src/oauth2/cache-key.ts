@@ -1,4 +1,4 @@
-import { sha256Hex } from "../schemes/sha.js";
+import { sha256Hex } from "../hashes/sha.js";
 import type { Token, TokenStore } from "../stores/store.js";
 import { getTouched, setBounded } from "./bounded.js";
 import type { ResolvedOptions } from "./options.js";

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, InvalidURLError } from "../errors.js";
-import { parseURL, redactURLText } from "../url.js";
+import { parseURL, redactURLText } from "../support/url.js";
 import {
   checkBoolean,
   checkFunction,
@@ -8,7 +8,7 @@ import {
   checkObject,
   checkOneOf,
   checkString,
-} from "../validate.js";
+} from "../policy/validate.js";
 import { checkTransport } from "./discovery.js";
 import type { ClientCredentialsOptions } from "./options.js";
 import { MAX_LIFETIME_SECONDS } from "./token-response.js";
@@ -16,7 +16,7 @@ import { MAX_LIFETIME_SECONDS } from "./token-response.js";
 /**
  * Construction-time checks of {@link ClientCredentialsOptions} (issue 12,
  * "option values are not validated"): every option's type and range, with
- * the coded errors of src/validate.ts. A string option's value is never
+ * the coded errors of src/policy/validate.ts. A string option's value is never
  * repeated in a message (it may be a secret); a URL only redacted.
  */
 

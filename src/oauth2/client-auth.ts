@@ -1,6 +1,6 @@
 import type { CryptoKey as JoseKey, JWK } from "jose";
 import { MissingCredentialsError } from "../errors.js";
-import { REDACTED, redactable } from "../redact.js";
+import { REDACTED, redactable } from "../support/redact.js";
 import { jose } from "./jose.js";
 import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";
 

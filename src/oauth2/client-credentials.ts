@@ -1,16 +1,17 @@
-import type { Auth, AuthFlow } from "../auth.js";
-import { authorizationFor } from "../fast-path.js";
+import type { Auth, AuthFlow } from "../engine/auth.js";
+import { authorizationFor } from "../engine/capabilities.js";
 import { parseChallenges } from "../headers/challenge.js";
-import { REDACTED, redactable } from "../redact.js";
+import { checkBoolean } from "../policy/validate.js";
 import { MemoryTokenStore } from "../stores/memory.js";
 import type { Token, TokenStore } from "../stores/store.js";
-import { checkBoolean } from "../validate.js";
+import { REDACTED, redactable } from "../support/redact.js";
 import { credentialKey, tokenCacheKey } from "./cache-key.js";
 import { type ClientAuthenticator, createClientAuthenticator } from "./client-auth.js";
 import { credentialIdentity } from "./credential-id.js";
 import { discover } from "./discovery.js";
-import { type ClientCredentialsOptions, type FetchFunction, type ResolvedOptions, resolveOptions } from "./options.js";
+import type { ClientCredentialsOptions, FetchFunction, ResolvedOptions } from "./options.js";
 import { CredentialGuard } from "./rejections.js";
+import { resolveOptions } from "./resolve-options.js";
 import { raceAbort } from "./retry.js";
 import { TokenCache } from "./token-cache.js";
 import { describeEndpoint, requestToken } from "./token-endpoint.js";
@@ -197,7 +198,7 @@ export class ClientCredentialsAuth implements Auth {
   }
 
   /**
-   * @internal The fast path (src/fast-path.ts): the header of the newest
+   * @internal The fast path (src/engine/capabilities.ts): the header of the newest
    * token this process knows, while the cache calls it current (see
    * `TokenCache.current`). Undefined before the first request, once a
    * refresh is due, and once a second has passed since the store was last

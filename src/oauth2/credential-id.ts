@@ -1,5 +1,5 @@
 import type { JWK } from "jose";
-import { keyedIdentity } from "../guard-identity.js";
+import { keyedIdentity } from "../guard/identity.js";
 import { getTouched, setBounded } from "./bounded.js";
 import { jose } from "./jose.js";
 import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";

@@ -1,7 +1,7 @@
 import { InsecureTransportError, InvalidURLError, TokenEndpointError } from "../errors.js";
-import { refusesPlainHttp } from "../policy.js";
-import { inBrowser } from "../runtime.js";
-import { parseURL, redactURLText } from "../url.js";
+import { refusesPlainHttp } from "../policy/rules.js";
+import { inBrowser } from "../engine/runtime.js";
+import { parseURL, redactURLText } from "../support/url.js";
 import { getTouched, setBounded } from "./bounded.js";
 import type { FetchFunction } from "./options.js";
 import { monotonicNow, raceAbort, Timers } from "./retry.js";
@@ -289,7 +289,7 @@ export function checkTransport(url: URL, what: string, allowInsecure: boolean): 
       redactURLText(url.href),
     );
   }
-  // The one plain-HTTP rule of src/policy.ts: loopback only, unless allowed.
+  // The one plain-HTTP rule of src/policy/rules.ts: loopback only, unless allowed.
   if (refusesPlainHttp(url, allowInsecure)) {
     throw new InsecureTransportError(
       `refusing to send client credentials over plain HTTP to ${url.origin} (RFC 6749 §3.2 requires TLS); ` +

@@ -1,5 +1,5 @@
 import { OAuthError, TokenEndpointError } from "../errors.js";
-import { inBrowser } from "../runtime.js";
+import { inBrowser } from "../engine/runtime.js";
 import type { Token } from "../stores/store.js";
 import type { ClientAuthenticator } from "./client-auth.js";
 import type { FetchFunction, ResolvedOptions } from "./options.js";

@@ -1,9 +1,9 @@
-import type { AuthFlow } from "../auth.js";
+import type { AuthFlow } from "../engine/auth.js";
 import { InvalidArgumentError, InvalidCredentialsError } from "../errors.js";
-import { authorizationFor, credentialIdentity, markHttpChallenges } from "../fast-path.js";
-import { headerIdentity } from "../guard-identity.js";
-import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
-import { checkString } from "../validate.js";
+import { authorizationFor, credentialIdentity, markHttpChallenges } from "../engine/capabilities.js";
+import { headerIdentity } from "../guard/identity.js";
+import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
+import { checkString } from "../policy/validate.js";
 
 /**
  * HTTP Basic authentication (RFC 7617): `username:password`, UTF-8 encoded,

@@ -1,5 +1,5 @@
-import { md5Hex } from "./md5.js";
-import { sha1Hex, sha256Hex, sha512_256Hex, sha512Hex } from "./sha.js";
+import { md5Hex } from "../hashes/md5.js";
+import { sha1Hex, sha256Hex, sha512_256Hex, sha512Hex } from "../hashes/sha.js";
 
 /**
  * The Digest algorithms authflow answers (RFC 7616 §3.3 and the IANA "HTTP

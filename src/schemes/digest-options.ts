@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
-import { checkBoolean, checkInteger, checkObject } from "../validate.js";
+import { checkBoolean, checkInteger, checkObject } from "../policy/validate.js";
 import { type DigestAlgorithm, resolveAlgorithm } from "./digest-hash.js";
 
 /**

@@ -1,10 +1,10 @@
-import type { Auth, AuthFlow } from "../auth.js";
+import type { Auth, AuthFlow } from "../engine/auth.js";
 import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
-import { acknowledge, authorizationFor, credentialIdentity, markHttpChallenges } from "../fast-path.js";
-import { keyedIdentity } from "../guard-identity.js";
+import { acknowledge, authorizationFor, credentialIdentity, markHttpChallenges } from "../engine/capabilities.js";
+import { keyedIdentity } from "../guard/identity.js";
 import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
-import { hasControlCharacter, REDACTED, redactable } from "../redact.js";
-import { checkString } from "../validate.js";
+import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
+import { checkString } from "../policy/validate.js";
 import { type BodyBytes, fixedBody, NO_BODY, readBody, recordBody } from "./digest-body.js";
 import { type DigestChallenge, selectDigestChallenge } from "./digest-challenge.js";
 import {
@@ -100,7 +100,7 @@ export class DigestAuth implements Auth {
   }
 
   /**
-   * @internal The fast path (src/fast-path.ts): with a cached challenge for the
+   * @internal The fast path (src/engine/capabilities.ts): with a cached challenge for the
    * URL's protection space, the next `Authorization` value, computed
    * synchronously with the next `nc`. Undefined when a round trip or a body is
    * needed first (nothing cached, auth-int, or `verifyServer`).

@@ -1,19 +1,10 @@
-import type { AuthFlow } from "../auth.js";
+import type { AuthFunction } from "../engine/auth.js";
+import type { AuthFlow } from "../engine/auth.js";
 import { InvalidArgumentError } from "../errors.js";
-import { credentialIdentity } from "../fast-path.js";
-import { headerIdentity, objectIdentity } from "../guard-identity.js";
-import { guardedSend } from "../guard-late.js";
+import { credentialIdentity } from "../engine/capabilities.js";
+import { headerIdentity, objectIdentity } from "../guard/identity.js";
+import { guardedSend } from "../guard/late.js";
 
-/**
- * A function that adds credentials to a request: set headers on the request
- * it gets (or return a new Request). It may be async.
- *
- * @example
- * ```ts
- * const apiKey: AuthFunction = (request) => { request.headers.set("X-Api-Key", key); };
- * ```
- */
-export type AuthFunction = (request: Request) => Request | undefined | void | Promise<Request | undefined | void>;
 
 // Header names that carry credentials by their look: what a function's credentials are read from.
 const CREDENTIAL_WORDS = ["auth", "token", "key", "secret", "session", "cookie", "credential", "pass", "signature"];
@@ -41,6 +32,8 @@ function looksLikeCredential(name: string): boolean {
  * }) });
  * ```
  */
+export type { AuthFunction };
+
 export class FunctionAuth {
   readonly #apply: AuthFunction;
 

@@ -1,8 +1,8 @@
-import type { Auth, AuthFlow } from "../auth.js";
+import type { Auth, AuthFlow } from "../engine/auth.js";
 import { MissingCredentialsError, NetrcError } from "../errors.js";
-import { authorizationFor, credentialIdentity, markHttpChallenges, mayAuthorize } from "../fast-path.js";
-import { guardedSend } from "../guard-late.js";
-import { redactable } from "../redact.js";
+import { authorizationFor, credentialIdentity, markHttpChallenges, mayAuthorize } from "../engine/capabilities.js";
+import { guardedSend } from "../guard/late.js";
+import { redactable } from "../support/redact.js";
 import { BasicAuth } from "./basic.js";
 import { findNetrcEntry, type NetrcEntry, parseNetrc } from "./netrc-parse.js";
 
@@ -102,7 +102,7 @@ export class NetrcAuth implements Auth {
     return this.#byHost.get(url.hostname)?.[authorizationFor]();
   }
 
-  /** @internal Whether the file has credentials for `url`'s host (src/fast-path.ts). */
+  /** @internal Whether the file has credentials for `url`'s host (src/engine/capabilities.ts). */
   async [mayAuthorize](url: URL, signal?: AbortSignal): Promise<boolean> {
     return (await this.#basicFor(url.hostname, signal)) !== null;
   }

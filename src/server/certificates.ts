@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { InvalidArgumentError } from "../errors.js";
-import { checkInteger, checkObject, checkString } from "../validate.js";
+import { checkInteger, checkObject, checkString } from "../policy/validate.js";
 import { type NameAttribute, opensslSubject, parseDistinguishedName } from "./distinguished-names.js";
 import { certificateThumbprint } from "./tls.js";
 

@@ -1,4 +1,4 @@
-import { isLoopback } from "../origin.js";
+import { isLoopback } from "../policy/origin.js";
 
 /**
  * True when `host` — a listen address or host name as given to

@@ -1,5 +1,5 @@
+import type { ClientAuthFailure, OAuthClientRegistration } from "./client-types.js";
 import { parseCertificateSubject, parseDistinguishedName, sameName } from "./distinguished-names.js";
-import type { ClientAuthFailure, OAuthClientRegistration } from "./oauth-clients.js";
 import type { MtlsRefusalReason } from "./stats.js";
 import { certificateThumbprint, type PeerCertificate, withinValidity } from "./tls.js";
 

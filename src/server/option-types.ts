@@ -1,4 +1,4 @@
-import type { OAuthClientRegistration } from "./oauth-clients.js";
+import type { OAuthClientRegistration } from "./client-types.js";
 
 /**
  * Options of {@link startTestServer}.

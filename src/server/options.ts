@@ -9,7 +9,7 @@ import {
   checkOneOf,
   checkString,
   checkStringArray,
-} from "../validate.js";
+} from "../policy/validate.js";
 import { isSerialisedOrigin } from "./cors.js";
 import { parseDistinguishedName } from "./distinguished-names.js";
 import type { ResolvedLimits, TestServerOptions } from "./router.js";

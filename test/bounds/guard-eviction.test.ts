@@ -1,8 +1,8 @@
 // Issue 12.3 / 13.1: the guard's memory is bounded, and unrelated traffic — other credentials,
 // succeeding or failing, through the same process — cannot push a credential's failures out of it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RejectionGuard } from "../../src/guard.js";
-import { ORDINARY_ENTRIES, PROTECTED_ENTRIES, storeSize } from "../../src/guard-store.js";
+import { RejectionGuard } from "../../src/guard/guard.js";
+import { ORDINARY_ENTRIES, PROTECTED_ENTRIES, storeSize } from "../../src/guard/store.js";
 import { BasicAuth, Client } from "../../src/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 

@@ -15,8 +15,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Pool } from "undici";
-import { RejectionGuard } from "../../src/guard.js";
-import { storeSize } from "../../src/guard-store.js";
+import { RejectionGuard } from "../../src/guard/guard.js";
+import { storeSize } from "../../src/guard/store.js";
 import { type Auth, BasicAuth, Client, DigestAuth } from "../../src/index.js";
 import { cachedSpaces } from "../../src/schemes/digest.js";
 import { startTestServer } from "../../src/server/index.js";

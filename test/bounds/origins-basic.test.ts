@@ -2,7 +2,7 @@
 // (measured after full collections, in a child node --expose-gc: see memory-worker.ts for how the
 // origins are reached: 2,500 over real loopback sockets, the rest through the guard as the send path uses it).
 import { expect, it } from "vitest";
-import { ORDINARY_ENTRIES } from "../../src/guard-store.js";
+import { ORDINARY_ENTRIES } from "../../src/guard/store.js";
 import { runMemoryWorker } from "./run-worker.js";
 
 const MB = 1024 * 1024;

@@ -3,7 +3,7 @@
 // origins are reached: 300 over real loopback sockets, the rest through the guard and the Digest flow
 // with a server's answers, as the send path drives them).
 import { expect, it } from "vitest";
-import { ORDINARY_ENTRIES } from "../../src/guard-store.js";
+import { ORDINARY_ENTRIES } from "../../src/guard/store.js";
 import { MAX_SPACES } from "../../src/schemes/digest-spaces.js";
 import { runMemoryWorker } from "./run-worker.js";
 

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveURL } from "../../src/client.js";
+import { resolveURL } from "../../src/front/client.js";
 import { Client, InvalidURLError } from "../../src/index.js";
 import { canaries } from "../helpers/canary.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, InvalidArgumentError, InvalidURLError, TooManyRedirectsError, withAuth } from "../../src/index.js";
-import { DEFAULT_OPTIONS, resolveCommonOptions } from "../../src/options.js";
+import { DEFAULT_OPTIONS, resolveCommonOptions } from "../../src/policy/options.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
 let server: Recorder;

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from "undici";
 import { afterAll } from "vitest";
-import { authorizationFor } from "../../src/fast-path.js";
+import { authorizationFor } from "../../src/engine/capabilities.js";
 import { type Auth, type AuthLike, BasicAuth, BearerAuth, ClientCredentialsAuth, DigestAuth } from "../../src/index.js";
 import { type Handler, sha256 } from "./recorder.js";
 

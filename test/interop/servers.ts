@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Dispatcher, request } from "undici";
 import { type Auth, Client, withAuth } from "../../src/index.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 import { authAgent } from "../helpers/undici.js";
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Client, type ClientCredentialsAuth, withAuth } from "../../src/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { MemoryTokenStore } from "../../src/stores/memory.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { authAgent } from "../helpers/undici.js";
 import { basicClient } from "./helpers.js";

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AuthRejectedError, Client, ClientCredentialsAuth, OAuthError, withAuth } from "../../src/index.js";
 import type { ClientCredentialsOptions } from "../../src/oauth2/options.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 import { startRecorder } from "../helpers/recorder.js";
 import { authAgent } from "../helpers/undici.js";
 import { basicClient, fakeClock } from "./helpers.js";

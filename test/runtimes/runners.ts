@@ -23,7 +23,7 @@ export interface RunContext {
   readonly closedURL: string;
   /** The esbuild bundle of src/index.ts (platform neutral). */
   readonly bundle: string;
-  /** src/index.ts and src/undici.ts in one bundle (platform node). */
+  /** src/index.ts and src/undici/index.ts in one bundle (platform node). */
   readonly undiciBundle: string;
   /** A scratch folder of this run, removed afterwards. */
   readonly scratch: string;

@@ -1,6 +1,6 @@
 // authflow/undici on a given undici (7 or 8, issue 21), run by Node:
 //   node undici.mjs <bundle file URL> <undici's index.js file URL> <server URL>
-// The bundle holds src/index.ts and src/undici.ts; the interceptor is composed onto that undici's Agent.
+// The bundle holds src/index.ts and src/undici/index.ts; the interceptor is composed onto that undici's Agent.
 // Prints one line, `RESULTS <JSON>`, like run.mjs.
 import { Readable } from "node:stream";
 import { describeError } from "./scenario.mjs";

@@ -10,10 +10,10 @@
  */
 import { type Dispatcher, getGlobalDispatcher, interceptors, request, setGlobalDispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authorizationFor } from "../../src/fast-path.js";
+import { authorizationFor } from "../../src/engine/capabilities.js";
 import { Client, DigestAuth, withAuth } from "../../src/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 import { authAgent } from "../helpers/undici.js";
 
 let server: TestServer;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { authorizationFor } from "../../src/fast-path.js";
+import { authorizationFor } from "../../src/engine/capabilities.js";
 import { parseChallenges } from "../../src/headers/challenge.js";
 import { AuthChallengeError, ChallengeParseError, Client, InvalidArgumentError, withAuth } from "../../src/index.js";
 import { DigestAuth, type DigestAuthOptions } from "../../src/schemes/digest.js";

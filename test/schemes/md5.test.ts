@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { md5Hex } from "../../src/schemes/md5.js";
+import { md5Hex } from "../../src/hashes/md5.js";
 
 const nodeMd5 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
 

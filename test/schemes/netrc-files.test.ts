@@ -30,7 +30,7 @@ import { NetrcError } from "../../src/errors.js";
 import { Client, MissingCredentialsError, NetrcAuth, withAuth } from "../../src/index.js";
 import { MAX_NETRC_BYTES } from "../../src/schemes/netrc.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 
 const CANARY = "CANARY-netrc-files-5e1d";
 let server: TestServer;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client, InsecureTransportError, NetrcAuth, withAuth } from "../../src/index.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 
 const HOST = "api.authflow.test";

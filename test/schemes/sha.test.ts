@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nativeHash } from "../../src/schemes/native-hash.js";
+import { nativeHash } from "../../src/hashes/native.js";
 import {
   portableSha1Hex,
   portableSha256Hex,
@@ -11,7 +11,7 @@ import {
   sha256Hex,
   sha512_256Hex,
   sha512Hex,
-} from "../../src/schemes/sha.js";
+} from "../../src/hashes/sha.js";
 
 // node:crypto (OpenSSL) is the independent implementation every case is checked against.
 // The portable implementations are what browsers and other runtimes without node:crypto run.
