@@ -1,7 +1,7 @@
 /**
  * Fuzz targets and generators shared by fuzz/run.ts (≥ 100,000 cases) and
  * test/hardening/parser-abuse.test.ts (a few thousand): grammar-shaped input
- * with adversarial mutations (SECURITY-SCENARIOS PAR-01..03). Each target
+ * with adversarial mutations (scenario PAR-01 in SECURITY.md..03). Each target
  * either returns or throws one of its typed errors; anything else is a bug.
  */
 import fc from "fast-check";

@@ -32,7 +32,7 @@ export const NO_HEADERS: Headers = /* @__PURE__ */ new NoHeaders();
  * `new Headers(init)` ({@link NO_HEADERS} for none: copy before writing),
  * with an error that names the bad header but never
  * repeats its value: the platform's own TypeError quotes the value, which
- * is a secret for `Authorization` (SECURITY-SCENARIOS PAR-07, V6). A value
+ * is a secret for `Authorization` (scenario PAR-07 in SECURITY.md, V6). A value
  * holding CR, LF or NUL in a credential header (`credentials`: the policy's
  * set, plus the caller's `sensitiveHeaders`) is InvalidCredentialsError;
  * in any other header, InvalidArgumentError.

@@ -76,7 +76,7 @@ export class RejectionGuard {
    * Admits one attempt with `auth` to `origin`. Credentials that have not
    * (or no longer) succeeded there are tried one attempt at a time, so that
    * 20 concurrent requests with a wrong password cost at most `maxFailures`
-   * server-side attempts, not 20 (SECURITY-SCENARIOS LOOP-02). Once a request
+   * server-side attempts, not 20 (scenario LOOP-02 in SECURITY.md). Once a request
    * succeeds, attempts run in parallel again: that path does one map lookup
    * and no await. Throws AuthRejectedError while cooling down; rejects with
    * the signal's reason if `signal` aborts while waiting. A waiting attempt

@@ -26,7 +26,7 @@ export interface Challenge {
 
 /**
  * Bounds on what the parser accepts, so that a hostile server cannot make a
- * client spend unbounded memory (SECURITY-SCENARIOS PAR-02). The scan itself is
+ * client spend unbounded memory (scenario PAR-02 in SECURITY.md). The scan itself is
  * linear whatever the limits.
  *
  * @example

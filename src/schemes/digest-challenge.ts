@@ -88,7 +88,7 @@ export function toDigestChallenge(
  * Picks the strongest Digest challenge (RFC 7616 §3.7: a server may offer one
  * per algorithm). SHA-512-256 > SHA-256 > SHA-512 > SHA > MD5; on a tie the
  * server's first. Never the last one seen, which is how requests downgrades
- * SHA-256 to MD5 (SECURITY-SCENARIOS DIG-01).
+ * SHA-256 to MD5 (scenario DIG-01 in SECURITY.md).
  */
 export function selectDigestChallenge(
   challenges: readonly Challenge[],

@@ -17,7 +17,7 @@ export interface DigestIdentity {
   baseHa1(challenge: DigestChallenge): string;
 }
 
-// cnonce material (SECURITY-SCENARIOS DIG-04): 128 random bits per request from
+// cnonce material (scenario DIG-04 in SECURITY.md): 128 random bits per request from
 // crypto.getRandomValues, drawn from a pool to keep the per-request path short.
 const CNONCE_BYTES = 16;
 const pool = new Uint8Array(CNONCE_BYTES * 256);

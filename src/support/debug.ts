@@ -5,7 +5,7 @@
  * body alone) — or, where there is no stderr (browsers, workers), to
  * `console.debug`. They describe only method, origin, status and scheme — never headers,
  * bodies, paths or query strings, which can carry secrets
- * (SECURITY-SCENARIOS PAR-07).
+ * (scenario PAR-07 in SECURITY.md).
  *
  * @example
  * ```sh

@@ -1,4 +1,4 @@
-// BODY-* scenarios of SECURITY-SCENARIOS.md.
+// BODY-* scenarios (SECURITY.md, "Scenario → test").
 // Already covered elsewhere: strings/bytes/Blob/URLSearchParams/streams replayed byte-identically after a 401 and a
 // stream beyond maxReplayBytes refused before a second send → test/flow.test.ts; a body factory → test/flow.test.ts;
 // auth-int over the exact bytes → test/schemes/digest.test.ts; BODY-03 303 drop, 307 replay, cross-origin 307 with

@@ -1,4 +1,4 @@
-// DIG-* scenarios of SECURITY-SCENARIOS.md against hostile or odd Digest servers.
+// DIG-* scenarios (SECURITY.md, "Scenario → test") against hostile or odd Digest servers.
 // Already covered elsewhere: DIG-03 golden vectors and the SHA-512-256 errata → test/schemes/digest-vectors.test.ts;
 // DIG-04 200 concurrent (nonce, nc) pairs → test/schemes/digest.test.ts "gives 200 concurrent requests distinct…";
 // DIG-06 (a)/(b) one stale retry, always-stale bounded → test/schemes/digest.test.ts;

@@ -1,4 +1,4 @@
-// LOOP-* scenarios of SECURITY-SCENARIOS.md: rejected credentials are tried once, never looped, and
+// LOOP-* scenarios (SECURITY.md, "Scenario → test"): rejected credentials are tried once, never looped, and
 // the bad-credential guard keeps a wrong password from locking an account, also under concurrency.
 // Already covered elsewhere: sequential trip / cool-down / per-origin counts → test/guard.test.ts;
 // a flow that loops → test/flow.test.ts "stops a flow that loops with AuthFlowError";

@@ -1,5 +1,5 @@
 /**
- * RED-09 (SECURITY-SCENARIOS.md, P0): a per-origin credential store is looked
+ * RED-09 (SECURITY.md, "Scenario → test", P0): a per-origin credential store is looked
  * up again for every hop and never mixes entries — requests CVE-2014-1829 and
  * CVE-2024-47081, curl CVE-2024-11053 and CVE-2026-3783. A holds a complete
  * netrc entry whose password is a canary; B (the same address spelled

@@ -1,4 +1,4 @@
-// OAUTH-* scenarios of SECURITY-SCENARIOS.md that the OAuth tests do not already cover.
+// OAUTH-* scenarios (SECURITY.md, "Scenario → test") that the OAuth tests do not already cover.
 // Already covered elsewhere: OAUTH-01 plain-http token endpoint off loopback → test/oauth2/client-credentials.test.ts;
 // OAUTH-02 client_secret_basic encoding → test/oauth2/client-auth.test.ts; OAUTH-03 redirect: "manual" reaches the
 // transport → test/oauth2/client-credentials.test.ts; OAUTH-04 single flight, abort → test/oauth2/token-cache.test.ts;

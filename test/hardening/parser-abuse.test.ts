@@ -1,4 +1,4 @@
-// PAR-01..03, PAR-05 scenarios of SECURITY-SCENARIOS.md: no crash, no hang, only typed errors.
+// PAR-01..03, PAR-05 scenarios (SECURITY.md, "Scenario → test"): no crash, no hang, only typed errors.
 // Heavy fuzzing (≥ 100,000 cases, with timings) is `npm run fuzz` (fuzz/run.ts); here a few thousand cases.
 // Already covered elsewhere: CVE-2020-8492 N=20..100k and CVE-2021-3733 N=16k..1M inputs straight into the
 // parser, limits, golden corpus (PAR-05) → test/headers/challenge.test.ts; token response vectors (OAUTH-06)

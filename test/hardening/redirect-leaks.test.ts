@@ -1,4 +1,4 @@
-// RED-* scenarios of SECURITY-SCENARIOS.md: no credential reaches an origin it was not meant for.
+// RED-* scenarios (SECURITY.md, "Scenario → test"): no credential reaches an origin it was not meant for.
 // Every credential source × header representation × front door × kind of "other origin", asserted on
 // what the other server received and on canary secrets.
 // Already covered elsewhere (not repeated here): same-origin redirects keep credentials, trustedOrigins,

@@ -1,4 +1,4 @@
-// PAR-07 of SECURITY-SCENARIOS.md: secrets never appear in errors, logs or serialisation.
+// PAR-07 of SECURITY.md ("Scenario → test"): secrets never appear in errors, logs or serialisation.
 // Already covered elsewhere: String/JSON/inspect of BasicAuth, BearerAuth, ClientCredentialsAuth and the
 // client authenticators → test/schemes/basic.test.ts, test/schemes/bearer.test.ts,
 // test/oauth2/client-credentials.test.ts, test/oauth2/client-auth.test.ts; URL userinfo → test/client.test.ts.
