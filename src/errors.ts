@@ -62,10 +62,10 @@ export class AuthflowError extends Error {
  * ```ts
  * // A flow that resends forever is stopped after `maxFlowSteps` requests.
  * await client.get("/status/401", { auth: { *authFlow(r) { while (true) yield r; } } });
- * // → AuthFlowError: auth flow yielded more than 8 requests …
+ * // → FlowError: auth flow yielded more than 8 requests …
  * ```
  */
-export class AuthFlowError extends AuthflowError {
+export class FlowError extends AuthflowError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("ERR_AUTH_FLOW", message, options);
   }

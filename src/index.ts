@@ -5,11 +5,11 @@ export type { FetchLike } from "./engine/flow.js";
 export type { AuthflowErrorCode, InvalidArgumentCode } from "./errors.js";
 export {
   AuthChallengeError,
-  AuthFlowError,
   AuthflowError,
   AuthRejectedError,
   BodyNotReplayableError,
   ChallengeParseError,
+  FlowError,
   InsecureTransportError,
   InvalidArgumentError,
   InvalidCredentialsError,
@@ -34,7 +34,7 @@ export type { Challenge, ChallengeParseLimits } from "./headers/challenge.js";
 export { parseAuthenticationInfo, parseChallenges } from "./headers/challenge.js";
 export type { GetTokenOptions } from "./oauth2/client-credentials.js";
 export { ClientCredentialsAuth } from "./oauth2/client-credentials.js";
-export type { ClientAuthMethod, ClientCredentialsOptions, FetchFunction, PrivateKeyInput } from "./oauth2/options.js";
+export type { ClientAuthMethod, ClientCredentialsOptions, PrivateKeyInput } from "./oauth2/options.js";
 export { parseTokenResponse } from "./oauth2/token-endpoint.js";
 export type { CommonOptions, RedirectingOptions } from "./policy/options.js";
 export { BasicAuth } from "./schemes/basic.js";

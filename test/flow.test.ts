@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Auth, type AuthFlow, AuthFlowError, BodyNotReplayableError, Client, withAuth } from "../src/index.js";
+import { type Auth, type AuthFlow, FlowError, BodyNotReplayableError, Client, withAuth } from "../src/index.js";
 import { type Recorder, sha256, startRecorder } from "./helpers/recorder.js";
 
 /** Answers 401 (with a 60 KiB body: more than the transport buffers, less than the drain limit) unless the request carries `x-retry`, like a challenge. */
@@ -136,7 +136,7 @@ describe("the auth-flow driver", () => {
     expect(challenger.connections() - before).toBeLessThanOrEqual(4);
   });
 
-  it("stops a flow that loops with AuthFlowError", async () => {
+  it("stops a flow that loops with FlowError", async () => {
     const looping: Auth = {
       *authFlow(request) {
         for (;;) yield request;
@@ -144,7 +144,7 @@ describe("the auth-flow driver", () => {
     };
     const before = challenger.requests.length;
     const attempt = new Client({ auth: looping, maxFlowSteps: 5 }).get(`${challenger.url}/loop`);
-    await expect(attempt).rejects.toBeInstanceOf(AuthFlowError);
+    await expect(attempt).rejects.toBeInstanceOf(FlowError);
     expect(challenger.requests.length - before).toBe(5);
   });
 
@@ -159,7 +159,7 @@ describe("the auth-flow driver", () => {
 
   it("rejects a flow that yields nothing", async () => {
     const silent = { *authFlow() {} } satisfies Auth;
-    await expect(new Client({ auth: silent }).get(`${challenger.url}/x`)).rejects.toBeInstanceOf(AuthFlowError);
+    await expect(new Client({ auth: silent }).get(`${challenger.url}/x`)).rejects.toBeInstanceOf(FlowError);
   });
 
   it("closes the flow (runs its finally) when sending fails", async () => {

@@ -5,8 +5,8 @@
  */
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthFlowError, BasicAuth, InvalidArgumentError } from "../src/index.js";
-import { type AuthInterceptorOptions, authInterceptor } from "../src/undici.js";
+import { FlowError, BasicAuth, InvalidArgumentError } from "../src/index.js";
+import { type AuthInterceptorOptions, authInterceptor } from "../src/undici/index.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
 import { authAgent, challengeThenEcho, retryAfter401 } from "./helpers/undici.js";
 
@@ -98,9 +98,9 @@ describe("the validated options apply", () => {
   });
   afterAll(() => server.close());
 
-  it("maxFlowSteps: 1 stops a flow that needs two requests with AuthFlowError", async () => {
+  it("maxFlowSteps: 1 stops a flow that needs two requests with FlowError", async () => {
     const dispatcher = authAgent(authInterceptor(retryAfter401, { maxFlowSteps: 1 }));
-    await expect(request(`${server.url}/x`, { dispatcher })).rejects.toBeInstanceOf(AuthFlowError);
+    await expect(request(`${server.url}/x`, { dispatcher })).rejects.toBeInstanceOf(FlowError);
     const { statusCode, body } = await request(`${server.url}/x`, {
       dispatcher: authAgent(authInterceptor(retryAfter401, { maxFlowSteps: 2 })),
     });

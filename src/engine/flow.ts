@@ -1,4 +1,4 @@
-import { AuthFlowError } from "../errors.js";
+import { FlowError } from "../errors.js";
 import { debug, debugEnabled, schemeName } from "../support/debug.js";
 import type { Auth, AuthFlow } from "./auth.js";
 import type { BodySource } from "./body.js";
@@ -50,11 +50,11 @@ export async function runAuthFlow(
     let step = await untilAborted(flow.next(), signal);
     if (step.done) {
       finished = true;
-      throw new AuthFlowError("the auth flow finished without yielding a request; a flow must yield at least once");
+      throw new FlowError("the auth flow finished without yielding a request; a flow must yield at least once");
     }
     for (let sent = 0; ; sent++) {
       if (sent >= limits.maxFlowSteps) {
-        throw new AuthFlowError(
+        throw new FlowError(
           `the auth flow yielded more than ${limits.maxFlowSteps} requests for ${request.url ? originOf(request.url) : "a request"}; it looks like a loop`,
         );
       }
@@ -127,7 +127,7 @@ export function untilAborted<T>(
 /** The request to put on the wire for what the flow yielded. */
 async function sendable(yielded: unknown, body: BodySource): Promise<Request> {
   if (!(yielded instanceof Request)) {
-    throw new AuthFlowError(`an auth flow must yield Request objects, got ${describe(yielded)}`);
+    throw new FlowError(`an auth flow must yield Request objects, got ${describe(yielded)}`);
   }
   if (!yielded.bodyUsed) return yielded;
   // The body went out with an earlier attempt: rebuild around a replay of it, keeping every other

@@ -1,5 +1,6 @@
 import type { Auth, AuthFlow } from "../engine/auth.js";
 import { authorizationFor } from "../engine/capabilities.js";
+import type { FetchLike } from "../engine/flow.js";
 import { parseChallenges } from "../headers/challenge.js";
 import { checkBoolean } from "../policy/validate.js";
 import { MemoryTokenStore } from "../stores/memory.js";
@@ -9,7 +10,7 @@ import { credentialKey, tokenCacheKey } from "./cache-key.js";
 import { type ClientAuthenticator, createClientAuthenticator } from "./client-auth.js";
 import { credentialIdentity } from "./credential-id.js";
 import { discover } from "./discovery.js";
-import type { ClientCredentialsOptions, FetchFunction, ResolvedOptions } from "./options.js";
+import type { ClientCredentialsOptions, ResolvedOptions } from "./options.js";
 import { CredentialGuard } from "./rejections.js";
 import { resolveOptions } from "./resolve-options.js";
 import { raceAbort } from "./retry.js";
@@ -97,7 +98,7 @@ export class ClientCredentialsAuth implements Auth {
   readonly #authenticator: ClientAuthenticator;
   readonly #identity: Promise<string>;
   readonly #store: TokenStore;
-  readonly #fetch: FetchFunction;
+  readonly #fetch: FetchLike;
   readonly #hooks: {
     onToken: ((token: Token) => void) | undefined;
     onRefreshError: ((error: Error) => void) | undefined;
@@ -271,7 +272,7 @@ function shownURL(text: string): string {
   return `${url.origin}${url.pathname}${query}${url.hash === "" ? "" : `#${REDACTED}`}`;
 }
 
-const defaultFetch: FetchFunction = (request) => globalThis.fetch(request);
+const defaultFetch: FetchLike = (request) => globalThis.fetch(request);
 
 /**
  * RFC 6750 §3: a Bearer challenge with `error="invalid_token"`. A header that

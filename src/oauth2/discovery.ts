@@ -1,9 +1,9 @@
+import type { FetchLike } from "../engine/flow.js";
+import { inBrowser } from "../engine/runtime.js";
 import { InsecureTransportError, InvalidURLError, TokenEndpointError } from "../errors.js";
 import { refusesPlainHttp } from "../policy/rules.js";
-import { inBrowser } from "../engine/runtime.js";
 import { parseURL, redactURLText } from "../support/url.js";
 import { getTouched, setBounded } from "./bounded.js";
-import type { FetchFunction } from "./options.js";
 import { monotonicNow, raceAbort, Timers } from "./retry.js";
 import { readCapped } from "./token-endpoint.js";
 
@@ -85,7 +85,7 @@ interface Discovery {
 }
 
 /** Discovered metadata, per fetch function and issuer: a test's mock fetch never sees production metadata. */
-const cache = new WeakMap<FetchFunction, Map<string, Discovery>>();
+const cache = new WeakMap<FetchLike, Map<string, Discovery>>();
 
 /**
  * The metadata of `issuer`, fetched once per (fetch function, issuer) and
@@ -107,7 +107,7 @@ const cache = new WeakMap<FetchFunction, Map<string, Discovery>>();
  */
 export function discover(
   issuer: string,
-  fetch: FetchFunction,
+  fetch: FetchLike,
   options: DiscoveryOptions = {},
 ): Promise<AuthorizationServerMetadata> {
   const allowInsecure = options.allowInsecure === true;
@@ -171,7 +171,7 @@ function wait(
 /** {@link fetchMetadata} under a time limit that holds even when `fetch` ignores the abort. */
 function bounded(
   issuer: string,
-  fetch: FetchFunction,
+  fetch: FetchLike,
   allowInsecure: boolean,
   timeoutMs: number,
   controller: AbortController,
@@ -189,7 +189,7 @@ function timedOut(issuer: string, timeoutMs: number): TokenEndpointError {
 
 async function fetchMetadata(
   issuer: string,
-  fetch: FetchFunction,
+  fetch: FetchLike,
   allowInsecure: boolean,
   signal: AbortSignal,
 ): Promise<AuthorizationServerMetadata> {

@@ -1,3 +1,4 @@
+import type { FetchLike } from "../engine/flow.js";
 import type { Token, TokenStore } from "../stores/store.js";
 
 /**
@@ -22,19 +23,6 @@ export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "c
  * ```
  */
 export type PrivateKeyInput = JsonWebKey | string | CryptoKey;
-
-/**
- * The function token requests and discovery go through: it gets a `Request`
- * (already carrying `redirect: "manual"` and its abort signal), like the
- * `fetch` option of `Client` and `withAuth` — the global `fetch`, undici's, or
- * a wrapper all fit.
- *
- * @example
- * ```ts
- * const logged: FetchFunction = (request) => { console.log(request.method, request.url); return fetch(request); };
- * ```
- */
-export type FetchFunction = (request: Request) => Promise<Response>;
 
 /**
  * Options of {@link ClientCredentialsAuth}. Give either `tokenUrl` or `issuer`.
@@ -90,7 +78,7 @@ export interface ClientCredentialsOptions {
   /** Where tokens are cached (default a new {@link MemoryTokenStore}). @example new RedisTokenStore(redis) */
   store?: TokenStore;
   /** The fetch used for the token endpoint and discovery (default the global fetch). @example undiciFetch */
-  fetch?: FetchFunction;
+  fetch?: FetchLike;
   /** Called with each token fetched (not on cache hits), for logging and metrics. Errors it throws are ignored. @example (token) => metrics.increment("oauth.token") */
   onToken?: (token: Token) => void;
   /** Called with each failed token request (foreground or background). Errors it throws are ignored. @example (error) => log.warn(error.message) */

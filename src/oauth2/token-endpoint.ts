@@ -1,8 +1,9 @@
-import { OAuthError, TokenEndpointError } from "../errors.js";
+import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
+import { OAuthError, TokenEndpointError } from "../errors.js";
 import type { Token } from "../stores/store.js";
 import type { ClientAuthenticator } from "./client-auth.js";
-import type { FetchFunction, ResolvedOptions } from "./options.js";
+import type { ResolvedOptions } from "./options.js";
 import { backoffDelay, monotonicNow, raceAbort, retryAfterMs, type Timers } from "./retry.js";
 import { parseTokenResponse } from "./token-response.js";
 
@@ -20,7 +21,7 @@ export interface TokenRequestContext {
   readonly endpoint: string;
   readonly options: ResolvedOptions;
   readonly authenticator: ClientAuthenticator;
-  readonly fetch: FetchFunction;
+  readonly fetch: FetchLike;
   readonly timers: Timers;
 }
 

@@ -1,7 +1,7 @@
 // LOOP-* scenarios (SECURITY.md, "Scenario → test"): rejected credentials are tried once, never looped, and
 // the bad-credential guard keeps a wrong password from locking an account, also under concurrency.
 // Already covered elsewhere: sequential trip / cool-down / per-origin counts → test/guard.test.ts;
-// a flow that loops → test/flow.test.ts "stops a flow that loops with AuthFlowError";
+// a flow that loops → test/flow.test.ts "stops a flow that loops with FlowError";
 // DIG-06 stale handling → test/schemes/digest.test.ts; LOOP-03 invalid_token → test/oauth2/client-credentials.test.ts.
 import { afterEach, describe, expect, it } from "vitest";
 import { type Auth, AuthRejectedError, BasicAuth, BearerAuth, Client, DigestAuth, withAuth } from "../../src/index.js";
