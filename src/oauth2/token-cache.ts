@@ -1,10 +1,12 @@
 import { AuthRejectedError, OAuthError } from "../errors.js";
 import type { Token, TokenStore } from "../stores/store.js";
 import { type Latest, latestFor } from "./cache-key.js";
+import { inRefreshWindow } from "./freshness.js";
 import type { ResolvedOptions } from "./options.js";
 import { type CredentialGuard, isCredentialRejection } from "./rejections.js";
 import { raceAbort, Timers } from "./retry.js";
-import { lifetimeSeconds, MAX_LIFETIME_SECONDS } from "./token-response.js";
+import { refreshThrough } from "./store-refresh.js";
+import { MAX_LIFETIME_SECONDS } from "./token-response.js";
 
 export { tokenCacheKey } from "./cache-key.js";
 
@@ -46,14 +48,18 @@ const BACKGROUND_RETRY_MAX_MS = 30_000;
 const REJECTED_MEMORY = 16;
 
 interface RefreshRun {
-  readonly promise: Promise<Token>;
+  /** Undefined when a background run found another process refreshing and it left no usable token. */
+  readonly promise: Promise<Token | undefined>;
   readonly timers: Timers;
 }
 
 /**
  * One cache entry's life: serve, refresh ahead of expiry in the background,
  * replace after a 401, and make every concurrent caller share one token request
- * (single flight in this process; the store's `withLock` across processes).
+ * (single flight in this process; the store's lock across processes, taken
+ * only while the stored token is still not good enough — issue 13.2).
+ * Within a process the store is read once per burst, and at most once per
+ * {@link STORE_CHECK_MS} while the token is fresh.
  *
  * @example
  * ```ts
@@ -81,13 +87,13 @@ export class TokenCache {
 
   /** A usable token: the cached one, or a new one if there is none, it expired, or `forceRefresh`. */
   async get(options: { forceRefresh?: boolean; signal?: AbortSignal | undefined } = {}): Promise<Token> {
-    const cached = await this.#read();
-    if (options.forceRefresh === true) return raceAbort(this.#refresh(cached?.accessToken, true), options.signal);
+    const cached = await this.#known();
+    if (options.forceRefresh === true) return raceAbort(this.#refresh(cached, cached?.accessToken), options.signal);
     if (cached !== undefined && this.#usable(cached)) {
-      if (this.#stale(cached)) this.#refreshInBackground(cached.accessToken);
+      if (this.#stale(cached)) this.#refreshInBackground(cached);
       return cached;
     }
-    return raceAbort(this.#refresh(cached?.accessToken, true), options.signal);
+    return raceAbort(this.#refresh(cached, cached?.accessToken), options.signal);
   }
 
   /**
@@ -99,22 +105,26 @@ export class TokenCache {
     this.#remember(rejected);
     const cached = await this.#read();
     if (cached !== undefined && cached.accessToken !== rejected && this.#usable(cached)) return cached;
-    return raceAbort(this.#refresh(rejected, true), signal);
+    return raceAbort(this.#refresh(cached, rejected), signal);
   }
 
   /**
    * @internal The fast path (src/fast-path.ts): the newest token this process
    * knows for the key, while it may be sent without asking the store — not
    * expired, not called invalid, outside the refresh window, and read from
-   * the store less than {@link STORE_CHECK_MS} ago. Otherwise undefined: the
-   * flow runs, reads the store (one read per burst) and refreshes if due.
+   * the store less than {@link STORE_CHECK_MS} ago — or, while a refresh is
+   * under way, any usable token: it serves until the refresh ends. Otherwise
+   * undefined: the flow runs, reads the store (one read per burst) and
+   * refreshes if due.
    */
   current(): Token | undefined {
     const { token, readAt } = this.#latest;
     if (token === undefined) return undefined;
     const now = this.#config.options.now();
+    if (!this.#usable(token, now)) return undefined;
+    if (this.#run !== undefined) return token;
     if (now - readAt >= STORE_CHECK_MS || now < readAt) return undefined;
-    return this.#usable(token, now) && !this.#stale(token, now) ? token : undefined;
+    return this.#stale(token, now) ? undefined : token;
   }
 
   /** Forgets remembered failures and the credential guard's rejections (`ClientCredentialsAuth.reset()`). */
@@ -123,6 +133,18 @@ export class TokenCache {
     this.#backgroundFailures = 0;
     this.#backgroundNotBefore = Number.NEGATIVE_INFINITY;
     this.#config.guard.reset();
+  }
+
+  /**
+   * The newest token this process knows, without a store read while that is
+   * recent (less than {@link STORE_CHECK_MS}) or a refresh is under way.
+   */
+  #known(): Token | undefined | Promise<Token | undefined> {
+    const { token, readAt } = this.#latest;
+    const now = this.#config.options.now();
+    if (token === undefined || !this.#usable(token, now)) return this.#read();
+    if (this.#run !== undefined || (now - readAt < STORE_CHECK_MS && now >= readAt)) return token;
+    return this.#read();
   }
 
   /** The store's token; concurrent callers share one read unless a write landed since it started. */
@@ -155,12 +177,22 @@ export class TokenCache {
     latest.version += 1;
   }
 
-  #refresh(replacing: string | undefined, foreground: boolean): Promise<Token> {
-    if (this.#run !== undefined) {
+  /**
+   * A new token for callers that need one: the run under way if there is one
+   * (a background run that ends without a token leaves them to start their
+   * own), else a new run that waits for the fleet's lock.
+   */
+  #refresh(seen: Token | undefined, replacing: string | undefined): Promise<Token> {
+    const run = this.#run;
+    if (run !== undefined) {
       // A foreground caller now waits on it: its backoff timers must keep the process alive.
-      if (foreground) this.#run.timers.hold();
-      return this.#run.promise;
+      run.timers.hold();
+      return run.promise.then((token) => token ?? this.#refresh(this.#latest.token, replacing));
     }
+    return this.#start(seen, replacing, true).then((token) => token ?? Promise.reject(noToken()));
+  }
+
+  #start(seen: Token | undefined, replacing: string | undefined, foreground: boolean): Promise<Token | undefined> {
     // Neither cool-down yields to forceRefresh: a loop of forced refreshes must not hammer; reset() does.
     const failure = this.#failure;
     if (failure !== undefined && this.#config.options.now() < failure.until) return Promise.reject(failure.error);
@@ -170,7 +202,15 @@ export class TokenCache {
       return Promise.reject(error);
     }
     const timers = new Timers(foreground);
-    const promise = this.#config.store.withLock(this.#key, () => this.#refreshLocked(replacing, timers));
+    // Another holder of the lock (a process sharing the store) may have refreshed already: then no request.
+    const satisfies = (token: Token | undefined): token is Token =>
+      token !== undefined && token.accessToken !== replacing && this.#usable(token) && !this.#stale(token);
+    const promise = refreshThrough(this.#config.store, this.#key, { seen, satisfies, wait: foreground }, (current) =>
+      this.#refreshHolding(current, replacing, timers),
+    ).then((token) => {
+      if (token !== this.#latest.token && satisfies(token)) this.#adopt(token);
+      return token;
+    });
     const run: RefreshRun = { promise, timers };
     this.#run = run;
     // Registered before any caller's await, so the run is cleared before they resume.
@@ -181,16 +221,11 @@ export class TokenCache {
     return promise;
   }
 
-  async #refreshLocked(replacing: string | undefined, timers: Timers): Promise<Token> {
+  /** Holding the lock, with `current` what the store had when it was taken. */
+  async #refreshHolding(current: Token | undefined, replacing: string | undefined, timers: Timers): Promise<Token> {
     const { store } = this.#config;
-    const cached = await store.get(this.#key);
-    // Another holder of the lock (a process sharing the store) may have refreshed already.
-    if (cached !== undefined && cached.accessToken !== replacing && this.#usable(cached) && !this.#stale(cached)) {
-      this.#adopt(cached);
-      return cached;
-    }
     // Drop a rejected token only if it is still the cached one: a newer one is someone else's good token.
-    if (cached !== undefined && cached.accessToken === replacing && this.#rejected.has(replacing)) {
+    if (current !== undefined && current.accessToken === replacing && this.#rejected.has(replacing)) {
       await store.delete(this.#key);
     }
     const token = await this.#config.guard.attempt(() => this.#config.acquire(timers));
@@ -210,6 +245,8 @@ export class TokenCache {
 
   #settled(run: RefreshRun, token: Token | undefined, error: unknown): void {
     if (this.#run === run) this.#run = undefined;
+    // Another process held the lock and left no usable token: nothing failed here; the next request tries.
+    if (token === undefined && error === undefined) return;
     const now = this.#config.options.now();
     if (token !== undefined) {
       this.#backgroundFailures = 0;
@@ -229,11 +266,11 @@ export class TokenCache {
     if (!(failure instanceof AuthRejectedError)) callHook(this.#config.onRefreshError, failure);
   }
 
-  #refreshInBackground(current: string): void {
+  #refreshInBackground(current: Token): void {
     if (this.#run !== undefined) return;
     if (this.#config.options.now() < this.#backgroundNotBefore) return;
     // Failures are reported through onRefreshError; the old token keeps serving meanwhile.
-    this.#refresh(current, false).catch(() => {});
+    this.#start(current, current.accessToken, false).catch(() => {});
   }
 
   /** Not expired, and not called invalid by a resource server. RFC 6749 §5.1: expires_in counts from issuance. */
@@ -242,17 +279,9 @@ export class TokenCache {
     return token.expiresAt === undefined || now < token.expiresAt;
   }
 
-  /**
-   * Inside the refresh window: less than min(leeway, lifetime / 2) left
-   * (OAUTH-07: a 10 s token with a 60 s leeway must not refresh on every
-   * request). A clock that now reads earlier than when the token was obtained
-   * has jumped back; the remaining time is then unknown, so refresh.
-   */
+  /** Inside the refresh window (see inRefreshWindow). */
   #stale(token: Token, now = this.#config.options.now()): boolean {
-    if (token.expiresAt === undefined) return false;
-    const lifetimeMs = tokenLifetimeMs(token) ?? this.#config.options.refreshLeewayMs * 2;
-    const leeway = Math.min(this.#config.options.refreshLeewayMs, lifetimeMs / 2);
-    return now >= token.expiresAt - leeway || now < token.expiresAt - lifetimeMs;
+    return inRefreshWindow(token, now, this.#config.options.refreshLeewayMs);
   }
 
   #remember(rejected: string): void {
@@ -264,14 +293,9 @@ export class TokenCache {
   }
 }
 
-/** The lifetime the server declared, from the token's raw answer; undefined when it cannot tell. */
-function tokenLifetimeMs(token: Token): number | undefined {
-  try {
-    const seconds = lifetimeSeconds(token.raw.expires_in, 200);
-    return seconds === undefined ? undefined : seconds * 1000;
-  } catch {
-    return undefined;
-  }
+/** A store whose refresh() resolved to nothing for a caller that waits: it broke the TokenStore contract. */
+function noToken(): Error {
+  return new TypeError("the token store's refresh() resolved to no token for a caller that waits for one");
 }
 
 function callHook<T>(hook: ((value: T) => void) | undefined, value: T): void {

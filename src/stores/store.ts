@@ -44,4 +44,44 @@ export interface TokenStore {
   delete(key: string): Promise<void>;
   /** Runs `fn` holding `key`'s lock across every holder of the store; resolves to what `fn` returns. */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Optional, for stores shared by a fleet (`RedisTokenStore` has it): a
+   * refresh that is never done twice. `fn` runs holding `key`'s lock only
+   * while the stored token does not satisfy `options.satisfies` — checked
+   * before the lock is taken and again each time another holder releases it,
+   * so a waiter whose work was done meanwhile takes the token instead of the
+   * lock. Resolves to `fn`'s token or the stored one that satisfied; to
+   * undefined when `options.wait` is false and another holder had the lock
+   * and left no satisfying token. Stores without it get the same contract
+   * from `withLock` and `get`.
+   */
+  refresh?(
+    key: string,
+    options: RefreshOptions,
+    fn: (current: Token | undefined) => Promise<Token>,
+  ): Promise<Token | undefined>;
+}
+
+/**
+ * How {@link TokenStore.refresh} decides whether the work is still to do.
+ *
+ * @example
+ * ```ts
+ * const options: RefreshOptions = {
+ *   seen: staleToken,
+ *   satisfies: (token) => token !== undefined && token.accessToken !== staleToken.accessToken,
+ *   wait: false,
+ * };
+ * ```
+ */
+export interface RefreshOptions {
+  /** The token the caller last read from the store (undefined: none); a store may compare against it instead of reading. */
+  readonly seen: Token | undefined;
+  /** True when `token` (what the store holds; undefined: nothing) makes the refresh unnecessary. */
+  readonly satisfies: (token: Token | undefined) => boolean;
+  /**
+   * false for a background refresh: try the lock once, and when another
+   * holder has it, wait for that holder's result instead of taking it after.
+   */
+  readonly wait: boolean;
 }

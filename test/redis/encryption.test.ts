@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore } from "../../src/redis.js";
-import { makeToken, storeWithWarnings } from "./helpers.js";
+import { makeToken, redisName, storeWithWarnings } from "./helpers.js";
 import { type RedisServer, redisAvailable, startRedisServer } from "./redis-server.js";
 
 const KEY_HEX = "a1".repeat(32);
@@ -84,8 +84,8 @@ describe.skipIf(!redisAvailable())("RedisTokenStore: encryption at rest", () => 
     const { store } = open({ encryptionKey: KEY_HEX });
     await store.set("victim", makeToken("victim-token"), 60_000);
     await store.set("attacker", makeToken("attacker-token"), 60_000);
-    const victimName = `authflow:token:${createHash("sha256").update("victim").digest("hex")}`;
-    const attackerName = `authflow:token:${createHash("sha256").update("attacker").digest("hex")}`;
+    const victimName = redisName("token", "victim");
+    const attackerName = redisName("token", "attacker");
     await redis.inspect().copy(victimName, attackerName, "REPLACE");
     expect(await redis.inspect().get(attackerName)).toBe(await redis.inspect().get(victimName));
     expect(await store.get("attacker")).toBeUndefined();

@@ -1,6 +1,15 @@
+import { createHash } from "node:crypto";
 import type { RedisTokenStoreOptions, RedisTokenStoreWarning } from "../../src/redis.js";
 import { RedisTokenStore } from "../../src/redis.js";
 import type { Token } from "../../src/stores/store.js";
+
+/**
+ * The Redis name the store gives `key`'s token or lock: the SHA-256 of the key
+ * in a hash tag, so both share one cluster slot.
+ */
+export function redisName(kind: "token" | "lock", key: string, prefix = "authflow:"): string {
+  return `${prefix}${kind}:{${createHash("sha256").update(key).digest("hex")}}`;
+}
 
 /** A token that expires `lifetimeMs` from now. */
 export function makeToken(accessToken: string, lifetimeMs = 60_000): Token {

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RedisTokenStore } from "../../src/redis.js";
-import { sleep, storeWithWarnings } from "./helpers.js";
+import { redisName, sleep, storeWithWarnings } from "./helpers.js";
 import { type RedisServer, redisAvailable, startRedisServer } from "./redis-server.js";
 
 const WORKER = fileURLToPath(new URL("./lock-worker.ts", import.meta.url));
-const lockName = (key: string) => `authflow:lock:${createHash("sha256").update(key).digest("hex")}`;
+const lockName = (key: string) => redisName("lock", key);
 
 /** Runs `fn` in the critical section and records the most holders ever inside at once. */
 function exclusionProbe() {

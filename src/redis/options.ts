@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { InvalidArgumentError, InvalidURLError } from "../errors.js";
-import { parseURL, redactURLText } from "../url.js";
-import { checkFunction, checkNumber, checkObject, checkString } from "../validate.js";
+import { checkFunction, checkNumber, checkObject, checkString } from "../policy/validate.js";
+import { parseURL, redactURLText } from "../support/url.js";
 import type { EncryptionKeyInput } from "./redis-crypto.js";
 
 /**
@@ -57,12 +57,14 @@ export interface RedisTokenStoreWarning {
  */
 export interface RedisTokenStoreOptions {
   /**
-   * An ioredis client to use; it stays yours (`close()` leaves it open). Give
+   * An ioredis client to use, or an ioredis `Cluster` for Redis Cluster (or
+   * Valkey in cluster mode); it stays yours (`close()` leaves it open). Give
    * it `enableOfflineQueue: false` so commands fail fast while Redis is away —
    * the store also caps each command at `commandTimeoutMs`.
    * @example new Redis({ host: "cache.internal", enableOfflineQueue: false })
+   * @example new Cluster([{ host: "10.0.0.1", port: 6379 }], { enableOfflineQueue: false })
    */
-  client?: Redis;
+  client?: Redis | Cluster;
   /** A Redis URL; the store makes (and closes) a client tuned to fail fast. @example "redis://:password@cache.internal:6379/0" */
   url?: string;
   /** Put before every key and channel name (default `"authflow:"`). @example "orders-api:" */

@@ -1,31 +1,29 @@
 import { randomUUID } from "node:crypto";
 import type { RedisConnection } from "./redis-connection.js";
 import type { RedisTokenStoreWarning } from "./redis-options.js";
+import { ACQUIRE, EXTEND, RELEASE } from "./redis-scripts.js";
 
-/**
- * SET NX PX, or else how long the current holder still has: -3 when taken;
- * the key's PTTL otherwise (-2 when it vanished in between, -1 with no expiry).
- */
-const ACQUIRE = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -3 end
-return redis.call('pttl', KEYS[1])`;
-/** Compare-and-delete: only the holder's own value releases the lock; the release is announced to waiters. */
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then
-  redis.call('del', KEYS[1])
-  redis.call('publish', ARGV[2], KEYS[1])
-  return 1
-end
-return 0`;
-/** Compare-and-extend: a holder whose lock lapsed and was taken must not extend the new holder's. */
-const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0`;
 const ACQUIRED = -3;
 
 /** How often a waiter looks again when release notices do not arrive. */
-const POLL_MS = 100;
+export const POLL_MS = 100;
 /** How long a waiter trusts release notices before looking again anyway (a notice can be lost). */
 const NOTIFIED_POLL_MS = 1_000;
 /** Spread of every pause, so waiters woken together do not all knock at once. */
 const JITTER_MS = 25;
+
+/**
+ * The Redis names of one key: its token and its lock, in one hash slot.
+ *
+ * @example
+ * ```ts
+ * const names: KeyNames = { token: "authflow:token:{3f0c…}", lock: "authflow:lock:{3f0c…}" };
+ * ```
+ */
+export interface KeyNames {
+  readonly token: string;
+  readonly lock: string;
+}
 
 /**
  * What {@link RedisLock} needs besides its connection.
@@ -68,9 +66,9 @@ export class RedisLock {
     this.#settings = settings;
   }
 
-  /** Runs `fn` holding the lock `name`; resolves to what `fn` returns. */
-  async run<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const holding = await this.#acquire(name);
+  /** Runs `fn` holding the lock of `names`; resolves to what `fn` returns. */
+  async run<T>(names: KeyNames, fn: () => Promise<T>): Promise<T> {
+    const holding = await this.#acquire(names);
     if (holding === undefined) return fn();
     try {
       return await fn();
@@ -80,30 +78,31 @@ export class RedisLock {
   }
 
   /** The lock, or undefined when Redis is away or the wait ran out. */
-  async #acquire(name: string): Promise<Holding | undefined> {
+  async #acquire(names: KeyNames): Promise<Holding | undefined> {
+    const name = names.lock;
     const value = randomUUID();
     const deadline = Date.now() + this.#settings.waitTimeoutMs;
     const waiter = new ReleaseWaiter();
-    const stop = this.#connection.onMessage(name, () => waiter.wake());
+    const stop = this.#connection.onMessage(name, (notice) => waiter.wake(notice));
     // Whether release notices arrive; asked only once there is something to wait for.
     let notified: boolean | undefined;
     try {
       for (;;) {
         waiter.reset();
+        // Subscribed before this look: a release after it will be heard.
+        const listening = this.#connection.listening;
         const remaining = await this.#tryAcquire(name, value);
         if (remaining === undefined) return undefined;
-        if (remaining === ACQUIRED) return new Holding(this.#connection, name, value, this.#settings);
-        if (notified === undefined) {
+        if (remaining === ACQUIRED) return new Holding(this.#connection, names, value, this.#settings);
+        if (listening) notified = true;
+        else if (notified === undefined) {
           // Try again at once: the holder may have released before the subscription began.
           notified = await this.#connection.listen(this.#settings.channel);
           continue;
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-          this.#settings.warn({
-            code: "lock-wait-exceeded",
-            message: `waited ${this.#settings.waitTimeoutMs} ms for a token refresh lock; running without it`,
-          });
+          warnWaitExceeded(this.#settings);
           return undefined;
         }
         await waiter.wait(Math.min(left, pause(remaining, notified)));
@@ -124,35 +123,61 @@ export class RedisLock {
   }
 }
 
-/** How long to wait before trying again, given the holder's remaining time (negative: unknown). */
-function pause(remaining: number, notified: boolean): number {
+/** Says that a waiter gave up on the lock and runs without it. */
+export function warnWaitExceeded(settings: LockSettings): void {
+  settings.warn({
+    code: "lock-wait-exceeded",
+    message: `waited ${settings.waitTimeoutMs} ms for a token refresh lock; running without it`,
+  });
+}
+
+/**
+ * How long to wait before looking again, given the holder's remaining time (negative: unknown).
+ *
+ * @example
+ * ```ts
+ * pause(250, true); // ~251–276 ms: just after the holder's lock would lapse
+ * ```
+ */
+export function pause(remaining: number, notified: boolean): number {
   const ceiling = notified ? NOTIFIED_POLL_MS : POLL_MS;
   // A holder that died announces nothing: look again just after its lock lapses.
   const base = remaining >= 0 ? Math.min(remaining + 1, ceiling) : POLL_MS;
   return base + Math.random() * JITTER_MS;
 }
 
-/** A wait that a release notice cuts short, even one that came before the wait began. */
-class ReleaseWaiter {
-  #released = false;
+/**
+ * A wait that a release notice cuts short, even one that came before the
+ * wait began; it resolves to the notice (with the token value it carried),
+ * or undefined when the time ran out.
+ *
+ * @example
+ * ```ts
+ * const waiter = new ReleaseWaiter();
+ * const stop = connection.onMessage(names.lock, (value) => waiter.wake(value));
+ * const notice = await waiter.wait(1_000); // { value } or undefined
+ * ```
+ */
+export class ReleaseWaiter {
+  #notice: { readonly value: string | undefined } | undefined;
   #wake: (() => void) | undefined;
 
   reset(): void {
-    this.#released = false;
+    this.#notice = undefined;
   }
 
-  wake(): void {
-    this.#released = true;
+  wake(value: string | undefined): void {
+    this.#notice = { value };
     this.#wake?.();
   }
 
-  wait(ms: number): Promise<void> {
-    if (this.#released) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+  wait(ms: number): Promise<{ readonly value: string | undefined } | undefined> {
+    if (this.#notice !== undefined) return Promise.resolve(this.#notice);
+    return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.#wake = undefined;
-        resolve();
+        resolve(this.#notice);
       };
       const timer = setTimeout(done, ms);
       this.#wake = done;
@@ -160,18 +185,27 @@ class ReleaseWaiter {
   }
 }
 
-/** A lock held: extended every third of its TTL while the holder runs, released by its value. */
-class Holding {
+/**
+ * A lock held: extended every third of its TTL while the holder runs,
+ * released by its value, the release announced with the token it left.
+ *
+ * @example
+ * ```ts
+ * const holding = new Holding(connection, names, randomUUID(), settings);
+ * try { await refresh(); } finally { await holding.release(); }
+ * ```
+ */
+export class Holding {
   readonly #connection: RedisConnection;
-  readonly #name: string;
+  readonly #names: KeyNames;
   readonly #value: string;
   readonly #settings: LockSettings;
   readonly #timer: ReturnType<typeof setInterval>;
   #lost = false;
 
-  constructor(connection: RedisConnection, name: string, value: string, settings: LockSettings) {
+  constructor(connection: RedisConnection, names: KeyNames, value: string, settings: LockSettings) {
     this.#connection = connection;
-    this.#name = name;
+    this.#names = names;
     this.#value = value;
     this.#settings = settings;
     this.#timer = setInterval(() => void this.#extend(), Math.max(1, Math.floor(settings.ttlMs / 3)));
@@ -183,7 +217,8 @@ class Holding {
     clearInterval(this.#timer);
     try {
       const { channel } = this.#settings;
-      await this.#connection.call((client) => client.eval(RELEASE, 1, this.#name, this.#value, channel));
+      const { lock, token } = this.#names;
+      await this.#connection.call((client) => client.eval(RELEASE, 2, lock, token, this.#value, channel));
     } catch {
       // Redis away: the lock lapses by itself after its TTL.
     }
@@ -193,7 +228,8 @@ class Holding {
     let extended: number;
     try {
       const ttl = String(this.#settings.ttlMs);
-      extended = Number(await this.#connection.call((client) => client.eval(EXTEND, 1, this.#name, this.#value, ttl)));
+      const { lock } = this.#names;
+      extended = Number(await this.#connection.call((client) => client.eval(EXTEND, 1, lock, this.#value, ttl)));
     } catch {
       return; // Redis away: nothing to extend; the fallback has taken over.
     }

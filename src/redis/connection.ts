@@ -1,5 +1,17 @@
 import { createRequire } from "node:module";
-import type { Redis, RedisOptions } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
+import { noticeHeader } from "./redis-scripts.js";
+
+/**
+ * What the store talks to: an ioredis client, or an ioredis Cluster (every
+ * command the store sends names keys of one hash slot).
+ *
+ * @example
+ * ```ts
+ * const client: RedisClient = new Cluster([{ host: "10.0.0.1", port: 6379 }]);
+ * ```
+ */
+export type RedisClient = Redis | Cluster;
 
 /**
  * How a {@link RedisConnection} is made and how long it may take.
@@ -10,7 +22,7 @@ import type { Redis, RedisOptions } from "ioredis";
  * ```
  */
 export interface ConnectionSettings {
-  readonly client?: Redis | undefined;
+  readonly client?: RedisClient | undefined;
   readonly url?: string | undefined;
   readonly connectTimeoutMs: number;
   readonly commandTimeoutMs: number;
@@ -34,18 +46,19 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
  * ```
  */
 export class RedisConnection {
-  readonly #client: Redis;
+  readonly #client: RedisClient;
   /** Whether the store made the client (and so closes it). */
   readonly #owned: boolean;
   readonly #settings: ConnectionSettings;
   /** Settles once the first connection attempt has succeeded, failed or timed out; undefined after. */
   #firstAttempt: Promise<void> | undefined;
   #available: boolean | undefined;
-  #subscriber: Redis | undefined;
+  #subscriber: RedisClient | undefined;
   #firstSubscription: Promise<void> | undefined;
   #subscribed = false;
   #closed = false;
-  readonly #waiters = new Map<string, Set<() => void>>();
+  /** Who waits for a release of each lock name, told the token value the notice carries. */
+  readonly #waiters = new Map<string, Set<(value: string | undefined) => void>>();
 
   constructor(settings: ConnectionSettings) {
     this.#settings = settings;
@@ -67,10 +80,12 @@ export class RedisConnection {
 
   /** Runs `operation` on the client; throws, without waiting, when Redis is not connected. */
   async call<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
+    // A Cluster has the same command methods; it routes each by the slot of the keys.
     if (this.#firstAttempt !== undefined) await this.#firstAttempt;
     try {
       if (this.#client.status !== "ready") throw new Error(`Redis is not connected (${this.#client.status})`);
-      const result = await withTimeout(operation(this.#client), this.#settings.commandTimeoutMs, "Redis command");
+      const client = this.#client as Redis;
+      const result = await withTimeout(operation(client), this.#settings.commandTimeoutMs, "Redis command");
       this.#markAvailable(true);
       return result;
     } catch (error) {
@@ -87,11 +102,20 @@ export class RedisConnection {
   async listen(channel: string): Promise<boolean> {
     if (this.#subscriber === undefined) this.#firstSubscription = this.#startSubscriber(channel);
     await this.#firstSubscription;
+    return this.listening;
+  }
+
+  /** True while release notices arrive: subscribed, and the subscriber connected. */
+  get listening(): boolean {
     return this.#subscribed && this.#subscriber?.status === "ready";
   }
 
-  /** Calls `wake` when a message `name` arrives on the channel; returns the function that stops it. */
-  onMessage(name: string, wake: () => void): () => void {
+  /**
+   * Calls `wake` with the token value the notice carries (undefined from an
+   * older version's bare notice) when lock `name` is released; returns the
+   * function that stops it.
+   */
+  onMessage(name: string, wake: (value: string | undefined) => void): () => void {
     let waiters = this.#waiters.get(name);
     if (waiters === undefined) {
       waiters = new Set();
@@ -144,7 +168,7 @@ export class RedisConnection {
     const subscriber = this.#client.duplicate();
     this.#subscriber = subscriber;
     subscriber.on("error", ignore);
-    subscriber.on("message", (_channel: string, name: string) => this.#wake(name));
+    subscriber.on("message", (_channel: string, message: string) => this.#wake(message));
     subscriber.on("close", () => {
       this.#subscribed = false;
     });
@@ -162,8 +186,14 @@ export class RedisConnection {
     });
   }
 
-  #wake(name: string): void {
-    for (const wake of this.#waiters.get(name) ?? []) wake();
+  /** Wakes the waiters of the lock the notice names (a few names at most: the keys being refreshed). */
+  #wake(message: string): void {
+    for (const [name, waiters] of this.#waiters) {
+      const header = noticeHeader(name);
+      const value = message === name ? undefined : message.startsWith(header) ? message.slice(header.length) : null;
+      if (value === null) continue;
+      for (const wake of waiters) wake(value);
+    }
   }
 }
 

@@ -1,32 +1,41 @@
 import { createHash } from "node:crypto";
-import { redactable } from "../redact.js";
+import { redactable } from "../support/redact.js";
 import { MemoryTokenStore } from "./memory.js";
+import { claim, storedDigest, UNKNOWN_DIGEST } from "./redis-claim.js";
 import { type DecodeFailure, TokenCodec } from "./redis-codec.js";
 import { RedisConnection } from "./redis-connection.js";
 import { importEncryptionKey, keyMaterial } from "./redis-crypto.js";
-import { RedisLock } from "./redis-lock.js";
+import { type KeyNames, type LockSettings, RedisLock, warnWaitExceeded } from "./redis-lock.js";
 import type { RedisTokenStoreOptions, ResolvedRedisOptions } from "./redis-options.js";
 import { resolveRedisOptions } from "./redis-options.js";
-import type { Token, TokenStore } from "./store.js";
+import { READ } from "./redis-scripts.js";
+import type { RefreshOptions, Token, TokenStore } from "./store.js";
 
+export type { RedisClient } from "./redis-connection.js";
 export type { EncryptionKeyInput } from "./redis-crypto.js";
 export type { RedisTokenStoreOptions, RedisTokenStoreWarning, RedisTokenStoreWarningCode } from "./redis-options.js";
 
-/** The value and remaining milliseconds of a key in one round trip (PTTL -2: gone, -1: no expiry). */
-const READ = "return { redis.call('get', KEYS[1]), redis.call('pttl', KEYS[1]) }";
 /** Longest TTL handed to Redis, so a token with no `expires_in` still lapses some day. */
 const MAX_TTL_MS = 365 * 24 * 3600 * 1000;
 
 /**
  * A {@link TokenStore} on Redis, for a fleet: every process that uses the same
  * Redis and `prefix` shares one token per configuration, and one refresh at a
- * time (`withLock`: SET NX PX with a unique value, extended while its holder
- * runs, released only by its holder, waiters woken by pub/sub; a holder that
- * dies leaves a lock that lapses after `lockTtlMs`).
+ * time (SET NX PX with a unique value, extended while its holder runs,
+ * released only by its holder; a holder that dies leaves a lock that lapses
+ * after `lockTtlMs`).
  *
+ * - The lock stays O(1) per refresh (issue 13.2, `refresh`): it is taken only
+ *   while the stored token is still the stale one (compare-and-lock, one
+ *   round trip); its release is announced by pub/sub with the new token, so
+ *   waiters neither read nor lock again; a background refresh tries once and
+ *   keeps serving the current token while another process refreshes.
  * - Tokens are kept with a TTL equal to their remaining lifetime, under
- *   `prefix + "token:" + sha256(key)` — no client id, scope or credential in
- *   key names (the key holds only a slow keyed digest of the credential).
+ *   `prefix + "token:{" + sha256(key) + "}"`, the lock under
+ *   `prefix + "lock:{…}"`: one hash slot, so a Redis Cluster (an ioredis
+ *   `Cluster` as `client`) runs each step on one node. No client id, scope or
+ *   credential in key names (the key holds only a slow keyed digest of the
+ *   credential).
  * - `encryptionKey` seals each token with AES-256-GCM (random 96-bit IV, the
  *   key name as additional data), so a Redis dump holds nothing usable.
  * - Redis away: the store answers from a copy in this process and serialises
@@ -59,7 +68,10 @@ export class RedisTokenStore implements TokenStore {
   readonly #options: ResolvedRedisOptions;
   readonly #connection: RedisConnection;
   readonly #lock: RedisLock;
+  readonly #lockSettings: LockSettings;
   readonly #codec: TokenCodec;
+  /** The SHA-1 of each token's stored form, for compare-and-lock; held weakly by the token. */
+  readonly #digests = new WeakMap<Token, string>();
   /** This process's copy of what it read and wrote, and its lock: what serves while Redis is away. */
   readonly #local = new MemoryTokenStore();
   #undecryptableReported = false;
@@ -85,12 +97,13 @@ export class RedisTokenStore implements TokenStore {
               ...(cause === undefined ? {} : { cause }),
             }),
     });
-    this.#lock = new RedisLock(this.#connection, {
+    this.#lockSettings = {
       channel: `${this.prefix}unlock`,
       ttlMs: this.#options.lockTtlMs,
       waitTimeoutMs: this.#options.lockWaitTimeoutMs,
       warn,
-    });
+    };
+    this.#lock = new RedisLock(this.#connection, this.#lockSettings);
   }
 
   /** True while Redis answers (the last command succeeded): tokens and refreshes are shared. */
@@ -104,7 +117,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<Token | undefined> {
-    const name = this.#name("token", key);
+    const name = this.#names(key).token;
     let value: string | null;
     let remainingMs: number;
     try {
@@ -114,30 +127,22 @@ export class RedisTokenStore implements TokenStore {
     } catch {
       return this.#local.get(key);
     }
-    const token = value === null ? undefined : await this.#codec.decode(value, name);
-    if (token === undefined || typeof token === "string") {
-      if (typeof token === "string") this.#reportUnreadable(token);
-      // Redis is the truth while it answers: another process may have deleted a rejected token.
-      await this.#local.delete(key);
-      return undefined;
-    }
-    this.#undecryptableReported = false;
-    await this.#local.set(key, token, remainingMs > 0 ? remainingMs : localLifetime(token));
-    return token;
+    return this.#adopt(key, name, value, remainingMs);
   }
 
   async set(key: string, token: Token, ttlMs: number): Promise<void> {
     await this.#local.set(key, token, ttlMs);
-    const name = this.#name("token", key);
+    const name = this.#names(key).token;
     if (!(ttlMs > 0)) return this.#attempt((client) => client.del(name));
     const value = await this.#codec.encode(token, name);
+    this.#digests.set(token, storedDigest(value));
     const ttl = Math.min(Math.ceil(ttlMs), MAX_TTL_MS);
     await this.#attempt((client) => client.set(name, value, "PX", ttl));
   }
 
   async delete(key: string): Promise<void> {
     await this.#local.delete(key);
-    const name = this.#name("token", key);
+    const name = this.#names(key).token;
     await this.#attempt((client) => client.del(name));
   }
 
@@ -148,7 +153,44 @@ export class RedisTokenStore implements TokenStore {
    */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     // In-process first: one caller per process contends in Redis, and it still serialises when Redis is away.
-    return this.#local.withLock(key, () => this.#lock.run(this.#name("lock", key), fn));
+    return this.#local.withLock(key, () => this.#lock.run(this.#names(key), fn));
+  }
+
+  /**
+   * A refresh that is never done twice across the fleet (see
+   * `TokenStore.refresh`): `fn` runs holding `key`'s lock only while the
+   * stored token does not satisfy `options.satisfies`. While Redis is away,
+   * it runs under the in-process lock unless this process's copy satisfies.
+   */
+  refresh(
+    key: string,
+    options: RefreshOptions,
+    fn: (current: Token | undefined) => Promise<Token>,
+  ): Promise<Token | undefined> {
+    const names = this.#names(key);
+    const seen = options.seen;
+    const digest = seen === undefined ? "" : (this.#digests.get(seen) ?? UNKNOWN_DIGEST);
+    const decode = (text: string | null, remainingMs?: number) => this.#adopt(key, names.token, text, remainingMs);
+    return this.#local.withLock(key, async () => {
+      const request = { names, seen, digest, satisfies: options.satisfies, wait: options.wait, decode };
+      const claimed = await claim(this.#connection, this.#lockSettings, request);
+      if (claimed.kind === "satisfied") return claimed.token;
+      if (claimed.kind === "busy") return undefined;
+      if (claimed.kind === "taken") {
+        try {
+          return await fn(claimed.current);
+        } finally {
+          await claimed.holding.release();
+        }
+      }
+      if (claimed.kind === "timeout") {
+        warnWaitExceeded(this.#lockSettings);
+        return fn(claimed.current);
+      }
+      // Redis away: this process's copy, or the work under the in-process lock alone.
+      const local = await this.#local.get(key);
+      return options.satisfies(local) ? local : fn(local);
+    });
   }
 
   /** Closes the connections the store opened; a `client` passed in stays open. */
@@ -156,8 +198,29 @@ export class RedisTokenStore implements TokenStore {
     await this.#connection.close();
   }
 
-  #name(kind: "token" | "lock", key: string): string {
-    return `${this.prefix}${kind}:${createHash("sha256").update(key).digest("hex")}`;
+  /** The key's token and lock names: one hash tag, so one slot of a cluster. */
+  #names(key: string): KeyNames {
+    const tag = `{${createHash("sha256").update(key).digest("hex")}}`;
+    return { token: `${this.prefix}token:${tag}`, lock: `${this.prefix}lock:${tag}` };
+  }
+
+  /**
+   * A value read from Redis (null: none) as this process's copy of `key`:
+   * Redis is the truth while it answers — a token another process deleted
+   * after a 401 is dropped here too.
+   */
+  async #adopt(key: string, name: string, value: string | null, remainingMs?: number): Promise<Token | undefined> {
+    const token = value === null ? undefined : await this.#codec.decode(value, name);
+    if (token === undefined || typeof token === "string") {
+      if (typeof token === "string") this.#reportUnreadable(token);
+      await this.#local.delete(key);
+      return undefined;
+    }
+    this.#undecryptableReported = false;
+    this.#digests.set(token, storedDigest(value));
+    const ttl = remainingMs !== undefined && remainingMs > 0 ? remainingMs : localLifetime(token);
+    await this.#local.set(key, token, ttl);
+    return token;
   }
 
   /** Writes that fail are fine: the local copy already has the change, and the warning was given. */
