@@ -14,7 +14,7 @@ import { RejectionGuard } from "../src/guard.js";
 import { ORDINARY_ENTRIES, PROTECTED_ENTRIES } from "../src/guard-store.js";
 import { BasicAuth, ClientCredentialsAuth, DigestAuth, MemoryTokenStore, type Token } from "../src/index.js";
 import { CredentialGuard, REJECTION_MEMORY } from "../src/oauth2/rejections.js";
-import { RedisTokenStore } from "../src/redis.js";
+import { RedisTokenStore } from "../src/redis/index.js";
 import { MAX_SPACES, MAX_SPACES_PER_ORIGIN } from "../src/schemes/digest-spaces.js";
 import { startTestServer } from "../src/server/index.js";
 import { startRedisServer } from "../test/redis/redis-server.js";

@@ -9,7 +9,7 @@
  */
 import { ClientCredentialsAuth, MemoryTokenStore, type TokenStore, withAuth } from "../src/index.js";
 import { STORE_CHECK_MS } from "../src/oauth2/token-cache.js";
-import { RedisTokenStore } from "../src/redis.js";
+import { RedisTokenStore } from "../src/redis/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
 import { percentile } from "../test/redis/fleet.js";
 import { startRedisServer } from "../test/redis/redis-server.js";

@@ -151,7 +151,7 @@ type WithAuth = (fetchFunction: typeof fetch, auth: object) => typeof fetch;
 type ClientClass = new (options: object) => { get(url: string): Promise<Response> };
 
 // The bench measures the build users run (dist/, from `npm run build`), not the sources through tsx.
-const UNDICI_BUILD = "../dist/undici.js";
+const UNDICI_BUILD = "../dist/undici/index.js";
 
 async function schemeScenarios(core: Core, serverUrl: string, scheme: Scheme, auth: () => object): Promise<Scenario[]> {
   const { authInterceptor } = (await import(UNDICI_BUILD)) as typeof import("../src/undici/index.js");

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { RedisConnection } from "./redis-connection.js";
-import { Holding, type KeyNames, type LockSettings, pause, ReleaseWaiter } from "./redis-lock.js";
-import { CLAIM, CLAIM_CHANGED, CLAIM_TAKEN } from "./redis-scripts.js";
-import type { Token } from "./store.js";
+import type { Token } from "../stores/store.js";
+import type { RedisConnection } from "./connection.js";
+import { Holding, type KeyNames, type LockSettings, pause, ReleaseWaiter } from "./lock.js";
+import { CLAIM, CLAIM_CHANGED, CLAIM_TAKEN } from "./scripts.js";
 
 /** A digest no stored value has: the caller's token is not known in its stored form. */
 export const UNKNOWN_DIGEST = "unknown";

@@ -1,5 +1,5 @@
-import { isSealed, open, seal } from "./redis-crypto.js";
-import type { Token } from "./store.js";
+import type { Token } from "../stores/store.js";
+import { isSealed, open, seal } from "./crypto.js";
 
 /**
  * Why a stored value was not turned back into a token: `"undecryptable"` when

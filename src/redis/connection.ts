@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { noticeHeader } from "./redis-scripts.js";
+import { noticeHeader } from "./scripts.js";
 
 /**
  * What the store talks to: an ioredis client, or an ioredis Cluster (every

@@ -15,5 +15,5 @@ export type {
   RedisTokenStoreOptions,
   RedisTokenStoreWarning,
   RedisTokenStoreWarningCode,
-} from "./stores/redis.js";
-export { RedisTokenStore } from "./stores/redis.js";
+} from "./store.js";
+export { RedisTokenStore } from "./store.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { RedisConnection } from "./redis-connection.js";
-import type { RedisTokenStoreWarning } from "./redis-options.js";
-import { ACQUIRE, EXTEND, RELEASE } from "./redis-scripts.js";
+import type { RedisConnection } from "./connection.js";
+import type { RedisTokenStoreWarning } from "./options.js";
+import { ACQUIRE, EXTEND, RELEASE } from "./scripts.js";
 
 const ACQUIRED = -3;
 

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from "ioredis";
 import { InvalidArgumentError, InvalidURLError } from "../errors.js";
 import { checkFunction, checkNumber, checkObject, checkString } from "../policy/validate.js";
 import { parseURL, redactURLText } from "../support/url.js";
-import type { EncryptionKeyInput } from "./redis-crypto.js";
+import type { EncryptionKeyInput } from "./crypto.js";
 
 /**
  * What a {@link RedisTokenStoreWarning} is about:

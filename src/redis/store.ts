@@ -1,19 +1,19 @@
 import { createHash } from "node:crypto";
+import { MemoryTokenStore } from "../stores/memory.js";
+import type { RefreshOptions, Token, TokenStore } from "../stores/store.js";
 import { redactable } from "../support/redact.js";
-import { MemoryTokenStore } from "./memory.js";
-import { claim, storedDigest, UNKNOWN_DIGEST } from "./redis-claim.js";
-import { type DecodeFailure, TokenCodec } from "./redis-codec.js";
-import { RedisConnection } from "./redis-connection.js";
-import { importEncryptionKey, keyMaterial } from "./redis-crypto.js";
-import { type KeyNames, type LockSettings, RedisLock, warnWaitExceeded } from "./redis-lock.js";
-import type { RedisTokenStoreOptions, ResolvedRedisOptions } from "./redis-options.js";
-import { resolveRedisOptions } from "./redis-options.js";
-import { READ } from "./redis-scripts.js";
-import type { RefreshOptions, Token, TokenStore } from "./store.js";
+import { claim, storedDigest, UNKNOWN_DIGEST } from "./claim.js";
+import { type DecodeFailure, TokenCodec } from "./codec.js";
+import { RedisConnection } from "./connection.js";
+import { importEncryptionKey, keyMaterial } from "./crypto.js";
+import { type KeyNames, type LockSettings, RedisLock, warnWaitExceeded } from "./lock.js";
+import type { RedisTokenStoreOptions, ResolvedRedisOptions } from "./options.js";
+import { resolveRedisOptions } from "./options.js";
+import { READ } from "./scripts.js";
 
-export type { RedisClient } from "./redis-connection.js";
-export type { EncryptionKeyInput } from "./redis-crypto.js";
-export type { RedisTokenStoreOptions, RedisTokenStoreWarning, RedisTokenStoreWarningCode } from "./redis-options.js";
+export type { RedisClient } from "./connection.js";
+export type { EncryptionKeyInput } from "./crypto.js";
+export type { RedisTokenStoreOptions, RedisTokenStoreWarning, RedisTokenStoreWarningCode } from "./options.js";
 
 /** Longest TTL handed to Redis, so a token with no `expires_in` still lapses some day. */
 const MAX_TTL_MS = 365 * 24 * 3600 * 1000;

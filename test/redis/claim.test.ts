@@ -3,7 +3,7 @@
 // send is counted in this process (command-counter.ts), so the assertions are counts, never timings.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClientCredentialsAuth } from "../../src/index.js";
-import type { RedisTokenStore } from "../../src/redis.js";
+import type { RedisTokenStore } from "../../src/redis/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import type { Token } from "../../src/stores/store.js";
 import { commandCounts, countCommands, resetCommandCounts } from "./command-counter.js";

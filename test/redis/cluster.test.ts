@@ -2,7 +2,7 @@
 // `client`, a token and its lock in one hash slot, release notices heard on every node, and the fleet test.
 import type { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RedisTokenStore } from "../../src/redis.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { type Fleet, startFleet } from "./fleet.js";
 import { makeToken, redisName } from "./helpers.js";

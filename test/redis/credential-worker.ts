@@ -7,7 +7,7 @@
  * `{ "accessToken": … }` or `{ "error": <OAuthError code or error name> }`.
  */
 import { ClientCredentialsAuth, OAuthError } from "../../src/index.js";
-import { RedisTokenStore } from "../../src/redis.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 
 const [tokenUrl, redisUrl, clientId, clientSecret] = process.argv.slice(2) as [string, string, string, string];
 const store = new RedisTokenStore({

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClientCredentialsAuth, OAuthError } from "../../src/index.js";
-import type { RedisTokenStore } from "../../src/redis.js";
+import type { RedisTokenStore } from "../../src/redis/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { storeWithWarnings } from "./helpers.js";
 import { type RedisServer, redisAvailable, startRedisServer } from "./redis-server.js";

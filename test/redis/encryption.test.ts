@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RedisTokenStore } from "../../src/redis.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 import { makeToken, redisName, storeWithWarnings } from "./helpers.js";
 import { type RedisServer, redisAvailable, startRedisServer } from "./redis-server.js";
 

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RedisTokenStore } from "../../src/redis.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 import { eventually, makeToken, sleep, storeWithWarnings } from "./helpers.js";
 import { freePort, type RedisServer, redisAvailable, startRedisServer } from "./redis-server.js";
 

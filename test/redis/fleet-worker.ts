@@ -17,7 +17,7 @@
  */
 import { Cluster } from "ioredis";
 import { ClientCredentialsAuth, MemoryTokenStore, type TokenStore, withAuth } from "../../src/index.js";
-import { RedisTokenStore } from "../../src/redis.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 import { type CommandCounts, commandCounts, countCommands, resetCommandCounts } from "./command-counter.js";
 
 /** What a worker is started with (argv[2], JSON). */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { RedisTokenStoreOptions, RedisTokenStoreWarning } from "../../src/redis.js";
-import { RedisTokenStore } from "../../src/redis.js";
+import type { RedisTokenStoreOptions, RedisTokenStoreWarning } from "../../src/redis/index.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 import type { Token } from "../../src/stores/store.js";
 
 /**

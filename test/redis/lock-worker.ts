@@ -6,7 +6,7 @@
  *   until killed.
  */
 import { Redis } from "ioredis";
-import { RedisTokenStore } from "../../src/redis.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
 
 const [mode, url, ...rest] = process.argv.slice(2);
 if (url === undefined) throw new Error("usage: lock-worker.ts exclusive|hold <url> …");

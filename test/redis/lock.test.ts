@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RedisTokenStore } from "../../src/redis.js";
+import type { RedisTokenStore } from "../../src/redis/index.js";
 import { redisName, sleep, storeWithWarnings } from "./helpers.js";
 import { type RedisServer, redisAvailable, startRedisServer } from "./redis-server.js";
 

@@ -5,7 +5,7 @@ import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Client, ClientCredentialsAuth, withAuth } from "../../src/index.js";
 import { STORE_CHECK_MS } from "../../src/oauth2/token-cache.js";
-import type { RedisTokenStore } from "../../src/redis.js";
+import type { RedisTokenStore } from "../../src/redis/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { authInterceptor } from "../../src/undici.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
