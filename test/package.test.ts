@@ -23,9 +23,14 @@ describe("the published package", () => {
     const project = join(workspace, "app");
     execFileSync("mkdir", ["-p", project]);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "app", type: "module", private: true }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: project, stdio: "pipe" });
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], {
+      cwd: project,
+      stdio: "pipe",
+    });
 
-    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+    };
     const entries = Object.keys(manifest.exports).filter((entry) => entry !== "./package.json");
     const script = entries
       .map((entry, index) => `import * as m${index} from ${JSON.stringify(join("authflow", entry))};`)
@@ -33,7 +38,9 @@ describe("the published package", () => {
       .concat(`\nconsole.log(JSON.stringify([${entries.map((_, index) => `Object.keys(m${index})`).join(",")}]));`);
     writeFileSync(join(project, "check.mjs"), script);
     const exported = JSON.parse(execFileSync("node", ["check.mjs"], { cwd: project, encoding: "utf8" })) as string[][];
-    expect(exported[0]).toEqual(expect.arrayContaining(["Client", "withAuth", "BasicAuth", "BearerAuth", "AuthflowError"]));
+    expect(exported[0]).toEqual(
+      expect.arrayContaining(["Client", "withAuth", "BasicAuth", "BearerAuth", "AuthflowError"]),
+    );
     expect(exported.every((names) => names.length > 0)).toBe(true);
   }, 120_000);
 });

@@ -5,7 +5,7 @@
  */
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FlowError, BasicAuth, InvalidArgumentError } from "../src/index.js";
+import { BasicAuth, FlowError, InvalidArgumentError } from "../src/index.js";
 import { type AuthInterceptorOptions, authInterceptor } from "../src/undici/index.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
 import { authAgent, challengeThenEcho, retryAfter401 } from "./helpers/undici.js";

@@ -58,4 +58,5 @@ export type AuthLike = Auth | readonly [username: string, password: string] | Au
  * const apiKey: AuthFunction = (request) => { request.headers.set("X-Api-Key", key); };
  * ```
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a function that only sets headers returns void, sync or async
 export type AuthFunction = (request: Request) => Request | undefined | void | Promise<Request | undefined | void>;

@@ -69,10 +69,10 @@ describe("BasicAuth", () => {
       fc.asyncProperty(
         fc
           .string({ unit: "grapheme", minLength: 1, maxLength: 12 })
-          .filter((name) => !/[:\x00-\x1f\x7f/]/.test(name) && name !== "." && name !== ".."),
+          .filter((name) => !hasControlOrSlash(name, ":") && name !== "." && name !== ".."),
         fc
           .string({ unit: "grapheme", maxLength: 16 })
-          .filter((word) => !/[\x00-\x1f\x7f/]/.test(word) && word !== "." && word !== ".."),
+          .filter((word) => !hasControlOrSlash(word, "") && word !== "." && word !== ".."),
         async (username, password) => {
           const path = `/basic-auth/${encodeURIComponent(username)}/${encodeURIComponent(password)}`;
           // "." and ".." are dot segments, which every URL parser removes (WHATWG URL, RFC 3986 §5.2.4): not routes.
@@ -101,3 +101,12 @@ describe("BasicAuth", () => {
     expect((await client.get("/hidden-basic-auth/u/p", { auth: ["u", "p"] })).status).toBe(200);
   });
 });
+
+/** True when `text` holds a control character, a slash, or one of `extra` (not routable as a path segment). */
+function hasControlOrSlash(text: string, extra: string): boolean {
+  for (const character of text) {
+    const code = character.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f || character === "/" || extra.includes(character)) return true;
+  }
+  return false;
+}
