@@ -19,16 +19,14 @@ export interface CoreSize {
 
 /** The parts of the source tree the size breakdown names, first match wins. */
 const PARTS: readonly (readonly [string, RegExp])[] = [
-  ["hashes (MD5, SHA-1, SHA-256, SHA-512, SHA-512/256)", /schemes\/(md5|sha)\.ts$/],
+  ["hashes (MD5, SHA-1, SHA-256, SHA-512, SHA-512/256)", /src\/hashes\//],
   ["Digest (RFC 7616)", /schemes\/digest/],
   ["challenge parser (RFC 7235, RFC 8187)", /headers\//],
   ["Basic, Bearer, function auth", /schemes\//],
-  [
-    "send path (redirects, origin rules, replay, timeouts)",
-    /src\/(send|flow|body|deadline|fetch|origin|fast-path|auth)\.ts$/,
-  ],
-  ["bad-credential guard", /src\/guard\.ts$/],
-  ["errors, redaction, debug", /src\/(errors|redact|debug)\.ts$/],
+  ["send path (front doors, redirects, replay, timeouts)", /src\/(front|engine)\//],
+  ["policy (credential headers, plain HTTP, redirects, options, validation)", /src\/policy\//],
+  ["bad-credential guard", /src\/guard\//],
+  ["errors, redaction, debug, URLs", /src\/(errors\.ts|support\/)/],
 ];
 
 const root = fileURLToPath(new URL("..", import.meta.url));
