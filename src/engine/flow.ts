@@ -1,8 +1,7 @@
-import { FlowError } from "../errors.js";
+import { BodyNotReplayableError, FlowError } from "../errors.js";
 import { debug, debugEnabled, schemeName } from "../support/debug.js";
 import type { Auth, AuthFlow } from "./auth.js";
 import type { BodySource } from "./body.js";
-import { inBrowser } from "./runtime.js";
 
 /**
  * A fetch-compatible function: what every transport looks like to the
@@ -58,7 +57,7 @@ export async function runAuthFlow(
           `the auth flow yielded more than ${limits.maxFlowSteps} requests for ${request.url ? originOf(request.url) : "a request"}; it looks like a loop`,
         );
       }
-      const next: Request = await untilAborted(sendable(step.value, body), signal);
+      const next: Request = await untilAborted(sendable(step.value, body, request), signal);
       if (response !== undefined) await discard(response);
       response = await untilAborted(send(next), signal, discard);
       if (debugEnabled())
@@ -125,29 +124,30 @@ export function untilAborted<T>(
 }
 
 /** The request to put on the wire for what the flow yielded. */
-async function sendable(yielded: unknown, body: BodySource): Promise<Request> {
+async function sendable(yielded: unknown, body: BodySource, original: Request): Promise<Request> {
   if (!(yielded instanceof Request)) {
     throw new FlowError(`an auth flow must yield Request objects, got ${describe(yielded)}`);
   }
   if (!yielded.bodyUsed) return yielded;
-  // The body went out with an earlier attempt: rebuild around a replay of it, keeping every other
-  // field of the request (integrity, keepalive, cache, mode, a dispatcher the platform carries).
+  // The body went out with an earlier attempt. Only the caller's body is the driver's to replay, and
+  // only to where the caller sent it: a used body of the flow's own, or one re-aimed at another URL or
+  // method, is never sent empty nor swapped for the caller's.
+  if (yielded.url !== original.url || yielded.method !== original.method) throw ownBodyError(yielded);
   const replay = await body.replay();
-  if (replay === null) {
-    // Nothing to replay (the body was the flow's own): the platform refuses a used body without a new one.
-    return new Request(yielded.url, {
-      method: yielded.method,
-      headers: yielded.headers,
-      signal: yielded.signal,
-      redirect: yielded.redirect,
-      ...(inBrowser ? { credentials: yielded.credentials } : {}),
-    });
-  }
+  if (replay === null) throw ownBodyError(yielded);
+  // Rebuilt around the replay, keeping every other field (integrity, keepalive, cache, mode, dispatcher).
   return new Request(yielded, {
     body: replay,
     redirect: yielded.redirect,
     ...(body.streaming ? { duplex: "half" } : {}),
   } as RequestInit);
+}
+
+function ownBodyError(yielded: Request): BodyNotReplayableError {
+  return new BodyNotReplayableError(
+    `an auth flow re-sent a ${yielded.method} request to ${originOf(yielded.url)} whose body was already sent and ` +
+      "is not the caller's to replay there; build a new Request (with its body) for each attempt",
+  );
 }
 
 /**

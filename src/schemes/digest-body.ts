@@ -52,7 +52,8 @@ async function collect(
       size += step.value.byteLength;
       if (size > limit) {
         chunks.length = 0;
-        await reader.cancel();
+        // Not awaited: a tee'd copy's cancel settles only once the request's own body is read or cancelled.
+        reader.cancel().catch(() => {});
         return undefined;
       }
       chunks.push(step.value);

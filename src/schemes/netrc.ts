@@ -1,6 +1,6 @@
 import type { Auth, AuthFlow } from "../engine/auth.js";
-import { MissingCredentialsError, NetrcError } from "../errors.js";
 import { authorizationFor, credentialIdentity, markHttpChallenges, mayAuthorize } from "../engine/capabilities.js";
+import { InvalidArgumentError, MissingCredentialsError, NetrcError } from "../errors.js";
 import { guardedSend } from "../guard/late.js";
 import { redactable } from "../support/redact.js";
 import { BasicAuth } from "./basic.js";
@@ -72,7 +72,11 @@ export class NetrcAuth implements Auth {
 
   constructor(path?: string) {
     if (path !== undefined && (typeof path !== "string" || path === "")) {
-      throw new TypeError("NetrcAuth needs a file path (a non-empty string), or nothing for ~/.netrc");
+      throw new InvalidArgumentError(
+        typeof path === "string" ? "ERR_INVALID_ARG_VALUE" : "ERR_INVALID_ARG_TYPE",
+        "NetrcAuth.path",
+        "NetrcAuth needs a file path (a non-empty string), or nothing for ~/.netrc",
+      );
     }
     this.path = path;
   }
