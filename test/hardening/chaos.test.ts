@@ -23,8 +23,12 @@ describe("chaos at an origin", () => {
   beforeAll(async () => {
     origin = await startRecorder((request, response) => {
       const id = Number(String(request.headers["x-request-id"]).split("-")[1]);
-      if (id % 5 === 1) response.socket?.destroy(); // reset
-      else if (id % 5 === 2) setTimeout(() => { if (!response.destroyed) response.end("late"); }, 10_000).unref(); // slower than the timeout
+      if (id % 5 === 1)
+        response.socket?.destroy(); // reset
+      else if (id % 5 === 2)
+        setTimeout(() => {
+          if (!response.destroyed) response.end("late");
+        }, 10_000).unref(); // slower than the timeout
       else if (id % 5 === 3) {
         response.writeHead(200, { "content-length": "1000" });
         response.write("only a part");
@@ -35,7 +39,7 @@ describe("chaos at an origin", () => {
   afterAll(() => origin.close());
 
   it("CHAOS: 50 concurrent requests, a fifth each reset, slow, truncated: each sent exactly once, clear outcomes", async () => {
-    const authedFetch = withAuth(fetch, new BasicAuth("u", PASSWORD), { timeout: 1500 });
+    const authedFetch = withAuth(fetch, new BasicAuth("u", PASSWORD), { timeout: 4000 }); // under the slow answers' 10 s, well over a loaded machine's worst
     // One success first: until credentials have worked once, the guard sends one attempt at a time (LOOP-02),
     // and a slow first attempt would hold the others back.
     expect((await authedFetch(`${origin.url}/x`, { headers: { "x-request-id": "req-0" } })).status).toBe(200);
@@ -53,9 +57,11 @@ describe("chaos at an origin", () => {
       }),
     );
     for (const [index, outcome] of outcomes.entries()) {
-      if (index % 5 === 1) expect(["TypeError", "TimeoutError"]).toContain(outcome); // the transport's network error, passed through
+      if (index % 5 === 1)
+        expect(["TypeError", "TimeoutError"]).toContain(outcome); // the transport's network error, passed through
       else if (index % 5 === 2) expect(outcome).toBe("TimeoutError");
-      else if (index % 5 === 3) expect(["TypeError", "TimeoutError"]).toContain(outcome); // the body stream fails
+      else if (index % 5 === 3)
+        expect(["TypeError", "TimeoutError"]).toContain(outcome); // the body stream fails
       else expect(outcome).toBe(`200 ok req-${index}`);
     }
     const ids = idsOf(origin);
@@ -65,8 +71,9 @@ describe("chaos at an origin", () => {
   });
 
   it("CHAOS: a timeout is a TimeoutError naming the origin", async () => {
-    const error = await withAuth(fetch, ["u", PASSWORD], { timeout: 100 })(`${origin.url}/x`, { headers: { "x-request-id": "req-2" } })
-      .catch((e: unknown) => e);
+    const error = await withAuth(fetch, ["u", PASSWORD], { timeout: 100 })(`${origin.url}/x`, {
+      headers: { "x-request-id": "req-2" },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(String(error)).toContain(new URL(origin.url).origin);
   });
@@ -84,12 +91,20 @@ describe("chaos at the token endpoint", () => {
   afterEach(() => server.reset());
 
   const auth = (options: Record<string, unknown> = {}) =>
-    new ClientCredentialsAuth({ tokenUrl: `${server.url}/oauth/token`, clientId: "c", clientSecret: CLIENT_SECRET, maxRetries: 3, ...options });
+    new ClientCredentialsAuth({
+      tokenUrl: `${server.url}/oauth/token`,
+      clientId: "c",
+      clientSecret: CLIENT_SECRET,
+      maxRetries: 3,
+      ...options,
+    });
 
   it("CHAOS: a 429 storm: 30 concurrent API calls share ≤ 2 × (maxRetries + 1) token requests, all fail with TokenEndpointError", async () => {
     await setFaults(server, { next: 1000, kind: "429", retryAfter: 0 });
     const authedFetch = withAuth(fetch, auth());
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => authedFetch(`${server.url}/oauth/protected`)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => authedFetch(`${server.url}/oauth/protected`)),
+    );
     for (const result of results) {
       expect(result.status).toBe("rejected");
       const reason = (result as PromiseRejectedResult).reason;
@@ -106,7 +121,9 @@ describe("chaos at the token endpoint", () => {
 
   it("CHAOS: token answers slower than the retry budget: TokenEndpointError, bounded attempts", async () => {
     await setFaults(server, { next: 100, kind: "slow", delayMs: 1000 });
-    const error = await auth({ retryBudgetMs: 200 }).getToken().catch((e: unknown) => e);
+    const error = await auth({ retryBudgetMs: 200 })
+      .getToken()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenEndpointError);
     expect(server.stats().tokenRequests).toBeLessThanOrEqual(2);
   });
