@@ -1,25 +1,19 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../src/server/index.js";
+import { describe, expect, it } from "vitest";
+import { useTestServer } from "./helpers/server.js";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "..");
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 /** Runs an example with tsx, the host swapped for the test server's; `authflow` resolves to src/ (tsconfig paths). */
 async function example(name: string): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    ["--import", "tsx", resolve(root, "examples", name)],
-    { cwd: root, env: { ...process.env, BASE_URL: server.url } },
-  );
+  const { stdout } = await run(process.execPath, ["--import", "tsx", resolve(root, "examples", name)], {
+    cwd: root,
+    env: { ...process.env, BASE_URL: server.url },
+  });
   return stdout;
 }
 

@@ -1,5 +1,5 @@
 import { request as undiciRequest } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { RejectionGuard } from "../src/guard/guard.js";
 import {
   type Auth,
@@ -11,16 +11,13 @@ import {
   InvalidArgumentError,
   withAuth,
 } from "../src/index.js";
-import { startTestServer, type TestServer } from "../src/server/index.js";
+import { startTestServer } from "../src/server/index.js";
 import { authInterceptor } from "../src/undici/index.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
+import { useTestServer } from "./helpers/server.js";
 import { authAgent } from "./helpers/undici.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 const attempts = () => server.stats().routes["basic-auth"] ?? 0;
 

@@ -1,6 +1,6 @@
 import { type Dispatcher, getGlobalDispatcher, request, setGlobalDispatcher } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { authorizationFor } from "../src/fast-path.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { authorizationFor } from "../src/engine/capabilities.js";
 import {
   AuthRejectedError,
   BasicAuth,
@@ -10,16 +10,12 @@ import {
   InsecureTransportError,
 } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
-import { authInterceptor } from "../src/undici.js";
+import { authInterceptor } from "../src/undici/index.js";
 import { sha256, startRecorder } from "./helpers/recorder.js";
+import { useTestServer } from "./helpers/server.js";
 import { authAgent, challengeThenEcho, retryAfter401 } from "./helpers/undici.js";
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 /** Requests the test server counted on `route` while `work` ran. */
 async function counted(route: string, work: () => Promise<void>): Promise<number> {

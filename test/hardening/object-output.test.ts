@@ -2,12 +2,13 @@
 // String(), JSON.stringify(), util.inspect(), its own properties — never holds a secret: not the client secret,
 // not a private key, not a token, not a password or query in a URL.
 import { format, inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClientCredentialsAuth, InvalidURLError, MemoryTokenStore } from "../../src/index.js";
 import { createClientAuthenticator } from "../../src/oauth2/client-auth.js";
-import { RedisTokenStore } from "../../src/redis.js";
-import { startTestServer, TEST_CLIENT_PRIVATE_JWK, type TestServer } from "../../src/server/index.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
+import { TEST_CLIENT_PRIVATE_JWK } from "../../src/server/index.js";
 import { canaries, errorTexts } from "../helpers/canary.js";
+import { useTestServer } from "../helpers/server.js";
 
 const secrets = canaries("object-output");
 const SECRET = secrets.get("client-secret");
@@ -34,13 +35,9 @@ function expectClean(value: object, forbidden: readonly string[]): void {
   }
 }
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({
-    clients: [{ clientId: "basic-client", authMethod: "client_secret_basic", clientSecret: SECRET }],
-  });
+const server = useTestServer({
+  clients: [{ clientId: "basic-client", authMethod: "client_secret_basic", clientSecret: SECRET }],
 });
-afterAll(() => server.close());
 
 describe("ClientCredentialsAuth in object output (12.10)", () => {
   const forbidden = [SECRET, QUERY_SECRET, PASSWORD, TEST_CLIENT_PRIVATE_JWK.d as string];

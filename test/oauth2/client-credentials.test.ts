@@ -3,17 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Client, InsecureTransportError, withAuth } from "../../src/index.js";
 import { ClientCredentialsAuth } from "../../src/oauth2/client-credentials.js";
 import type { ClientAuthMethod } from "../../src/oauth2/options.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { TEST_CLIENT_PRIVATE_JWK } from "../../src/server/oauth.js";
 import { MemoryTokenStore } from "../../src/stores/memory.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
+import { useTestServer } from "../helpers/server.js";
 import { basicClient, setFaults } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ faults: true });
-});
-afterAll(() => server.close());
+const server = useTestServer({ faults: true });
 afterEach(() => server.reset());
 
 const protectedUrl = () => `${server.url}/oauth/protected`;

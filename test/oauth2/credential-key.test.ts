@@ -1,17 +1,14 @@
 // Issue 12.1: the token cache's identity includes the client's credential (a keyed digest of the secret, or
 // the public key's RFC 7638 thumbprint), never the credential itself.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ClientCredentialsAuth, OAuthError, withAuth } from "../../src/index.js";
 import type { ClientAuthMethod, ClientCredentialsOptions } from "../../src/oauth2/options.js";
-import { startTestServer, TEST_CLIENT_PRIVATE_JWK, type TestServer } from "../../src/server/index.js";
+import { TEST_CLIENT_PRIVATE_JWK } from "../../src/server/index.js";
 import { MemoryTokenStore } from "../../src/stores/memory.js";
 import type { Token, TokenStore } from "../../src/stores/store.js";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 afterEach(() => server.reset());
 
 /** A MemoryTokenStore that remembers every key it was handed. */

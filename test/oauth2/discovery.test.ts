@@ -2,14 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InsecureTransportError, TokenEndpointError } from "../../src/errors.js";
 import { ClientCredentialsAuth } from "../../src/oauth2/client-credentials.js";
 import { discover, discoveryUrls, validateMetadata } from "../../src/oauth2/discovery.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 describe("discoveryUrls", () => {
   it.each([

@@ -1,13 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { OAuthError, withAuth } from "../../src/index.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { useTestServer } from "../helpers/server.js";
 import { basicClient, eventually, fakeClock, setFaults } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ faults: true });
-});
-afterAll(() => server.close());
+const server = useTestServer({ faults: true });
 afterEach(() => server.reset());
 
 const protectedUrl = () => `${server.url}/oauth/protected`;

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { withAuth } from "../../src/index.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { useTestServer } from "../helpers/server.js";
 import { basicClient } from "./helpers.js";
 
 // The one test that runs on real time: the server expires tokens by its own clock.
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ tokenTtlSeconds: 2 });
-});
-afterAll(() => server.close());
+const server = useTestServer({ tokenTtlSeconds: 2 });
 
 describe("tokenTtlSeconds 2 over 10 s of continuous requests", () => {
   it("refreshes once per window (at most 12 token requests) and no request meets an expired token", async () => {

@@ -1,19 +1,15 @@
 // Issue 12.2: a rejected client secret is not presented again once a second forever — the token endpoint's
 // rejections (invalid_client, unauthorized_client, 401) go through a guard like a rejected password.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { AuthRejectedError, Client, ClientCredentialsAuth, OAuthError, withAuth } from "../../src/index.js";
 import type { ClientCredentialsOptions } from "../../src/oauth2/options.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { authInterceptor } from "../../src/undici/index.js";
 import { startRecorder } from "../helpers/recorder.js";
+import { useTestServer } from "../helpers/server.js";
 import { authAgent } from "../helpers/undici.js";
 import { basicClient, fakeClock } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 afterEach(() => server.reset());
 
 const tokenRequests = () => server.stats().tokenRequests;

@@ -1,17 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OAuthError, TokenEndpointError } from "../../src/errors.js";
 import { ClientCredentialsAuth } from "../../src/oauth2/client-credentials.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { startTestServer } from "../../src/server/index.js";
 import { MemoryTokenStore } from "../../src/stores/memory.js";
 import type { Token } from "../../src/stores/store.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
+import { useTestServer } from "../helpers/server.js";
 import { basicClient, eventually, fakeClock, setFaults } from "./helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ faults: true });
-});
-afterAll(() => server.close());
+const server = useTestServer({ faults: true });
 afterEach(() => server.reset());
 
 const tokenRequests = () => server.stats().tokenRequests;

@@ -1,13 +1,9 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { describe, expect, it } from "vitest";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ faults: true });
-});
-afterAll(() => server.close());
+const server = useTestServer({ faults: true });
 
 /** Runs a fixture script in a child Node process against the test server. */
 function runFixture(name: string): Promise<{ code: number | null; stdout: string }> {

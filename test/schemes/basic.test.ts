@@ -1,14 +1,10 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BasicAuth, Client, InvalidArgumentError, InvalidCredentialsError } from "../../src/index.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 describe("BasicAuth", () => {
   it("rejects a ':' in the username at construction with a TypeError (RFC 7617 §2)", () => {

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   BearerAuth,
   Client,
@@ -7,14 +7,10 @@ import {
   InvalidCredentialsError,
   MissingCredentialsError,
 } from "../../src/index.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 describe("BearerAuth", () => {
   it("sends a static token", async () => {

@@ -12,15 +12,11 @@ import { type Dispatcher, getGlobalDispatcher, interceptors, request, setGlobalD
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizationFor } from "../../src/engine/capabilities.js";
 import { Client, DigestAuth, withAuth } from "../../src/index.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { authInterceptor } from "../../src/undici/index.js";
+import { useTestServer } from "../helpers/server.js";
 import { authAgent } from "../helpers/undici.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 const SEQUENTIAL = 20;
 const PATH = "/digest-auth/auth/user/passwd/MD5/1?nextnonce=1";

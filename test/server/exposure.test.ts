@@ -6,15 +6,12 @@
  */
 import { request as httpRequest } from "node:http";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { isLoopbackHost, startTestServer, type TestServer, type TestServerOptions } from "../../src/server/index.js";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 /** Where `/redirect-to?url=target` sends: [status, Location]. */
 async function redirect(on: TestServer, target: string): Promise<[number, string | null]> {

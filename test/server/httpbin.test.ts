@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { describe, expect, it } from "vitest";
 import { sha256 } from "../helpers/recorder.js";
+import { useTestServer } from "../helpers/server.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 describe("the test server's httpbin routes", () => {
   it("/status/:code answers that code", async () => {

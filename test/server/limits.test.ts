@@ -10,13 +10,10 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DigestAuth, withAuth } from "../../src/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
+import { useTestServer } from "../helpers/server.js";
 
 const MIB = 1024 * 1024;
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ faults: true });
-});
-afterAll(() => server.close());
+const server = useTestServer({ faults: true });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

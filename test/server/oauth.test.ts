@@ -1,24 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clientSecretBasic, createClientAuthenticator } from "../../src/oauth2/client-auth.js";
 import { ClientCredentialsAuth } from "../../src/oauth2/client-credentials.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { TEST_CLIENT_PRIVATE_JWK } from "../../src/server/oauth.js";
+import { useTestServer } from "../helpers/server.js";
 
 const AWKWARD_ID = "tenant:client é";
 const AWKWARD_SECRET = "p@ss word!*'()~ a+b/c= %41 é";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({
-    faults: true,
-    clients: [
-      { clientId: AWKWARD_ID, authMethod: "client_secret_basic", clientSecret: AWKWARD_SECRET },
-      { clientId: "limited", authMethod: "client_secret_post", clientSecret: "s", scopes: ["read"] },
-      { clientId: "pk", authMethod: "private_key_jwt", publicKey: publicPart(TEST_CLIENT_PRIVATE_JWK) },
-    ],
-  });
+const server = useTestServer({
+  faults: true,
+  clients: [
+    { clientId: AWKWARD_ID, authMethod: "client_secret_basic", clientSecret: AWKWARD_SECRET },
+    { clientId: "limited", authMethod: "client_secret_post", clientSecret: "s", scopes: ["read"] },
+    { clientId: "pk", authMethod: "private_key_jwt", publicKey: publicPart(TEST_CLIENT_PRIVATE_JWK) },
+  ],
 });
-afterAll(() => server.close());
 
 function publicPart(jwk: JsonWebKey): JsonWebKey {
   const { d: _private, ...rest } = jwk;

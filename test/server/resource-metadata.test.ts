@@ -5,15 +5,12 @@
  * only at that resource. The options that make the metadata lie exist for
  * clients' refusal tests.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { metadataUrl, startTestServer, type TestServer } from "../../src/server/index.js";
+import { useTestServer } from "../helpers/server.js";
 import { dpopToken, makeProof, proofKey, requestToken } from "./dpop-helpers.js";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer();
 
 const resourceUrl = (on = server) => `${on.url}/resource/data`;
 
