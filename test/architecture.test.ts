@@ -43,7 +43,7 @@ for (const file of sources(src)) {
 const layerOf = (module: string): string => (module.includes("/") ? (module.split("/")[0] as string) : module);
 
 const NODE_ONLY = ["server", "cli", "undici", "redis", "node"];
-const isCore = (module: string) => !NODE_ONLY.includes(layerOf(module)) && module !== "stores/file.ts";
+const isCore = (module: string) => !NODE_ONLY.includes(layerOf(module));
 
 /** What each layer may import (besides itself). */
 const ALLOWED: Record<string, readonly string[]> = {

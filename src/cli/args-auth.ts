@@ -69,7 +69,9 @@ export function checkCredentials(values: Values): CredentialOptions {
   );
   const explicit = text(values, "auth-type");
   if (explicit !== undefined && !(AUTH_TYPES as readonly string[]).includes(explicit)) {
-    throw new UsageError(`-A takes one of ${AUTH_TYPES.join(", ")} (got ${explicit})`);
+    // curl's -A is the User-Agent: say so when the value looks like one.
+    const agent = /[/\s]/.test(explicit) ? "; curl's -A (User-Agent) is -H 'User-Agent: …' here" : "";
+    throw new UsageError(`-A takes one of ${AUTH_TYPES.join(", ")} (got ${explicit})${agent}`);
   }
   const type = (explicit as AuthType | undefined) ?? inferred(used);
   if (type === "none" || type === "netrc") return type === "none" ? { type } : netrc(values, used);

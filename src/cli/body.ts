@@ -1,7 +1,23 @@
 import { once } from "node:events";
-import { ANSI_PALETTE, prettyJson } from "./json-format.js";
-import { colours, type Terminal } from "./output.js";
+import { ANSI_PALETTE, colourJson, prettyJson } from "./json-format.js";
+import type { Terminal } from "./output.js";
 import { TerminalText } from "./safe-text.js";
+
+/**
+ * How a body is shown (see `--pretty`): `escape` false writes the bytes as
+ * received (a pipe, `--pretty=none` when piped); otherwise control
+ * characters are escaped, and JSON reformatted and/or coloured.
+ *
+ * @example
+ * ```ts
+ * const style: BodyStyle = { escape: true, format: true, colour: false };
+ * ```
+ */
+export interface BodyStyle {
+  readonly escape: boolean;
+  readonly format: boolean;
+  readonly colour: boolean;
+}
 
 /**
  * JSON up to this size is pretty-printed on a terminal; a larger body is
@@ -24,22 +40,27 @@ const WRITE_BYTES = 64 * 1024;
 
 /**
  * Writes the response body to stdout in bounded memory, whatever its size:
- * the raw bytes when stdout is not a terminal (pipes and files get exactly
- * what the server sent); on a terminal, JSON up to {@link PRETTY_JSON_LIMIT}
- * pretty-printed (and coloured unless `NO_COLOR`), anything else streamed as
- * text with control characters escaped (safe-text.ts), and a note on stderr
- * instead of binary data.
+ * the raw bytes without `style.escape` (pipes and files get exactly what the
+ * server sent); otherwise JSON up to {@link PRETTY_JSON_LIMIT} pretty-printed
+ * and/or coloured as `style` says, anything else streamed as text with
+ * control characters escaped (safe-text.ts), and a note on stderr instead of
+ * binary data.
  *
  * @example
  * ```ts
- * await writeBody(response, { stdout: process.stdout, stderr: process.stderr, env: process.env }, (note) => diagnostics.say(note));
+ * await writeBody(response, terminal, (note) => diagnostics.say(note), { escape: true, format: true, colour: true });
  * ```
  */
-export async function writeBody(response: Response, terminal: Terminal, note: (text: string) => void): Promise<void> {
+export async function writeBody(
+  response: Response,
+  terminal: Pick<Terminal, "stdout">,
+  note: (text: string) => void,
+  style: BodyStyle,
+): Promise<void> {
   if (response.body === null) return;
   const reader = response.body.getReader();
   const write = writer(terminal.stdout);
-  if (terminal.stdout.isTTY !== true) {
+  if (!style.escape) {
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) await write(chunk.value);
     return;
   }
@@ -51,10 +72,12 @@ export async function writeBody(response: Response, terminal: Terminal, note: (t
     note(`(binary body${length === null ? "" : ` of ${length} bytes`} not shown on a terminal; redirect it: > FILE)`);
     return;
   }
-  if (looksJson(response.headers.get("content-type"), head.chunks)) {
+  if ((style.format || style.colour) && looksJson(response.headers.get("content-type"), head.chunks)) {
     head = await readAtLeast(reader, PRETTY_JSON_LIMIT + 1, head);
-    const palette = colours(terminal.stdout, terminal.env) ? ANSI_PALETTE : null;
-    if (head.done && head.size <= PRETTY_JSON_LIMIT && (await writePretty(head.chunks, palette, write))) return;
+    const palette = style.colour ? ANSI_PALETTE : null;
+    if (head.done && head.size <= PRETTY_JSON_LIMIT && (await writePretty(head.chunks, palette, style.format, write))) {
+      return;
+    }
     if (!head.done)
       note(`(JSON body over ${PRETTY_JSON_LIMIT / 1024 / 1024} MiB: shown as it came, not pretty-printed)`);
   }
@@ -110,19 +133,23 @@ function looksJson(contentType: string | null, chunks: readonly Uint8Array[]): b
 async function writePretty(
   chunks: readonly Uint8Array[],
   palette: typeof ANSI_PALETTE | null,
+  format: boolean,
   write: Write,
 ): Promise<boolean> {
-  const pieces = prettyJson(new TextDecoder().decode(Buffer.concat(chunks)), palette);
+  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  const pieces = format || palette === null ? prettyJson(text, palette) : colourJson(text, palette);
   if (pieces === undefined) return false;
   let batch = "";
+  let last = "";
   for (const piece of pieces) {
     batch += piece;
+    if (piece !== "") last = piece;
     if (batch.length >= WRITE_BYTES) {
       await write(batch);
       batch = "";
     }
   }
-  await write(`${batch}\n`);
+  await write(last.endsWith("\n") ? batch : `${batch}\n`);
   return true;
 }
 

@@ -9,20 +9,24 @@ import {
   MissingCredentialsError,
   NetrcAuth,
   type PrivateKeyInput,
+  type TokenStore,
 } from "../index.js";
+import { AnyAuth } from "./anyauth.js";
 import type { CredentialOptions } from "./args-auth.js";
 import { UsageError } from "./usage.js";
 
 /** What resolving the credentials needs from the outside world. */
 export interface CredentialContext {
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** True when a secret can be asked for on the terminal. */
-  readonly canPrompt: boolean;
-  /** Asks for a secret without echo. */
-  prompt(question: string): Promise<string>;
+  /** Asks for a secret without echo on the terminal; undefined when there is no terminal at all. */
+  prompt(question: string): Promise<string | undefined>;
   /** The transport for the token endpoint (the verbose log wraps it). */
   readonly fetch: FetchLike;
   readonly insecureAuth: boolean;
+  /** `--anyauth`: a user and password answer Digest or Basic, whichever the server asks for. */
+  readonly anyauth?: boolean;
+  /** Where OAuth 2.0 tokens are kept (`--session`); a fresh memory store when undefined. */
+  readonly store?: TokenStore | undefined;
 }
 
 /** An `Auth` ready to use, the secrets it holds (kept out of everything printed), and warnings. */
@@ -85,10 +89,14 @@ async function userAndPassword(
     (await ask(
       context,
       `Password for ${options.username}: `,
-      `no password for ${options.username}: set ${PASSWORD_VARIABLE}, or run in a terminal to be asked`,
+      `no password for ${options.username}, and no terminal to ask on: set ${PASSWORD_VARIABLE}`,
     ));
   const auth =
-    options.type === "digest" ? new DigestAuth(options.username, password) : new BasicAuth(options.username, password);
+    context.anyauth === true
+      ? new AnyAuth(options.username, password)
+      : options.type === "digest"
+        ? new DigestAuth(options.username, password)
+        : new BasicAuth(options.username, password);
   return { auth, secrets: [password], username: options.username, warnings };
 }
 
@@ -109,7 +117,7 @@ async function bearer(
         ];
   const token =
     options.token ??
-    (await ask(context, "Bearer token: ", "no bearer token: use --token-env VAR, or run in a terminal to be asked"));
+    (await ask(context, "Bearer token: ", "no bearer token, and no terminal to ask on: use --token-env VAR"));
   return { auth: new BearerAuth(token), secrets: [token], warnings };
 }
 
@@ -130,6 +138,7 @@ async function clientCredentials(
     ...(privateKey === undefined ? {} : { privateKey }),
     ...(options.scope === undefined ? {} : { scope: options.scope }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
+    ...(context.store === undefined ? {} : { store: context.store }),
   });
   return { auth, secrets: secret === undefined ? [] : [secret], username: options.clientId, warnings: [] };
 }
@@ -143,7 +152,7 @@ async function clientSecret(
     return ask(
       context,
       `Client secret for ${options.clientId}: `,
-      "no client secret: use --client-secret-env VAR, or run in a terminal to be asked",
+      "no client secret, and no terminal to ask on: use --client-secret-env VAR",
     );
   }
   const value = nonEmpty(context.env[name]);
@@ -172,8 +181,9 @@ async function readPrivateKey(path: string): Promise<PrivateKeyInput> {
 }
 
 async function ask(context: CredentialContext, question: string, otherwise: string): Promise<string> {
-  if (!context.canPrompt) throw new UsageError(otherwise);
-  return context.prompt(question);
+  const answer = await context.prompt(question);
+  if (answer === undefined) throw new UsageError(otherwise);
+  return answer;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -3,7 +3,7 @@
  * numbers and string escapes are shown exactly as the server sent them
  * (`JSON.parse` would round 12345678901234567890 and unescape `\u2028`).
  */
-import { escapeControl } from "./safe-text.js";
+import { escapeControl, escapeText } from "./safe-text.js";
 
 /** ANSI colours for each kind of JSON token; `null` prints without colour. */
 export interface JsonPalette {
@@ -86,11 +86,44 @@ function* pieces(text: string, palette: JsonPalette | null): Generator<string> {
   }
 }
 
+/**
+ * As {@link prettyJson}, but coloured only: the text keeps its own layout
+ * (`--pretty=colors`). Undefined when `text` is not JSON.
+ *
+ * @example
+ * ```ts
+ * [...(colourJson('{"a": 1}', ANSI_PALETTE) ?? [])].join(""); // '{"a"…: …1…}' with colours, spacing kept
+ * ```
+ */
+export function colourJson(text: string, palette: JsonPalette): Iterable<string> | undefined {
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return colouredPieces(text, palette);
+}
+
+function* colouredPieces(text: string, palette: JsonPalette): Generator<string> {
+  let end = 0;
+  for (const token of tokens(text)) {
+    // JSON's white space as written; a lone CR (which would move back over the line) escaped.
+    yield escapeText(text.slice(end, token.start));
+    end = token.start + token.text.length;
+    const structural =
+      token.kind === "open" || token.kind === "close" || token.kind === "comma" || token.kind === "colon";
+    yield structural ? token.text : `${palette[token.kind as ValueKind]}${escapeControl(token.text)}${palette.reset}`;
+  }
+  yield escapeText(text.slice(end));
+}
+
 type ValueKind = "key" | "string" | "number" | "literal";
 interface Token {
   readonly kind: "open" | "close" | "comma" | "colon" | ValueKind;
   /** The token exactly as in the input. */
   readonly text: string;
+  /** Where it starts in the input. */
+  readonly start: number;
 }
 
 /** The tokens of valid JSON text, white space dropped; a string followed by `:` is a key. */
@@ -111,7 +144,7 @@ function* tokens(text: string): Generator<Token> {
       end = scalarEnd(text, index);
       kind = /^[-\d]/.test(text.slice(index, end)) ? "number" : "literal";
     }
-    yield { kind, text: text.slice(index, end) };
+    yield { kind, text: text.slice(index, end), start: index };
     index = skipSpace(text, end);
   }
 }

@@ -1,19 +1,25 @@
 #!/usr/bin/env node
-// The `authflow` command: requests with every scheme, `serve` and `demo`.
-import { AuthflowError, NetworkError } from "../index.js";
-import { parseCommand } from "./args.js";
+// The `authflow` command: requests with every scheme, `serve`, `session` and `demo`.
+import { type HelpTopic, parseCommand } from "./args.js";
+import { describeError, EXIT, exitNote, exitStatus } from "./exit.js";
 import { Diagnostics } from "./output.js";
-import { PromptCancelled } from "./prompt.js";
 import { runRequest } from "./request.js";
 import { escapeText } from "./safe-text.js";
 import { Scrubber } from "./scrub.js";
-import { HELP, SERVE_HELP, SHORT_USAGE, UsageError } from "./usage.js";
+import { DEMO_HELP, HELP, SERVE_HELP, SESSION_HELP, SHORT_USAGE, UsageError } from "./usage.js";
 import { version } from "./version.js";
+
+const HELP_TEXTS: Readonly<Record<HelpTopic, string>> = {
+  request: HELP,
+  serve: SERVE_HELP,
+  session: SESSION_HELP,
+  demo: DEMO_HELP,
+};
 
 /**
  * Runs the CLI on `argv` (without `node` and the script) and returns the exit
- * status: 0 done, 1 failure, 2 usage error, 3–5 for `--check-status`, 130
- * when a prompt was cancelled.
+ * status: 0 done, 1 failure, 2 usage error, 3–5 for `--check-status`, 28 a
+ * timeout, 35 a TLS failure, 130 when a prompt was cancelled.
  *
  * @example
  * ```ts
@@ -29,19 +35,23 @@ async function main(argv: readonly string[]): Promise<number> {
     const command = parseCommand(argv);
     switch (command.command) {
       case "help":
-        print(command.topic === "serve" ? SERVE_HELP : HELP);
-        return 0;
+        print(HELP_TEXTS[command.topic ?? "request"]);
+        return EXIT.ok;
       case "version":
         print(await version());
-        return 0;
+        return EXIT.ok;
       // The test server is loaded only for the commands that run it: requests start faster.
       case "demo": {
         const { runDemo } = await import("./demo.js");
-        return (await runDemo({ out: print })) ? 0 : 1;
+        return (await runDemo({ out: print })) ? EXIT.ok : EXIT.failure;
       }
       case "serve": {
         const { runServe } = await import("./serve.js");
         return await runServe(command, { stdout: process.stdout, stderr: process.stderr });
+      }
+      case "session": {
+        const { runSession } = await import("./session-command.js");
+        return await runSession(command, { stdout: process.stdout, stderr: process.stderr, env: process.env });
       }
       case "request":
         return await runRequest(
@@ -65,52 +75,19 @@ async function main(argv: readonly string[]): Promise<number> {
 function report(error: unknown, verbose: boolean, diagnostics: Diagnostics): number {
   // Error messages can quote the server (a reason, an error_description): Diagnostics escapes and scrubs them.
   const say = (text: string) => diagnostics.say(text);
+  const status = exitStatus(error);
   if (error instanceof UsageError) {
     say(`authflow: ${error.message}\n${SHORT_USAGE}`);
-    return 2;
+    return status;
   }
-  if (error instanceof PromptCancelled) return 130;
-  say(`authflow: error: ${inFlagWords(describe(error))}`);
+  if (status === EXIT.cancelled) return status;
+  say(`authflow: error: ${describeError(error)}${exitNote(status)}`);
   if (verbose) {
     for (let current: unknown = error; current instanceof Error; current = current.cause) {
       say(current === error ? String(current.stack) : `caused by: ${String(current.stack)}`);
     }
   }
-  return 1;
-}
-
-/** What went wrong, in one line: the error's own words and, for a network failure, the cause's. */
-function describe(error: unknown): string {
-  if (error instanceof NetworkError) {
-    const cause = (error.cause as Error | undefined)?.cause as { code?: unknown; message?: unknown } | undefined;
-    return `the request failed: ${String(cause?.message ?? cause?.code ?? error.message)}`;
-  }
-  if (error instanceof AuthflowError) {
-    const hint =
-      error.code === "ERR_INSECURE_TRANSPORT" && !error.message.includes("allowInsecureAuth")
-        ? " [authflow: --insecure-auth]"
-        : "";
-    return `${error.message}${hint} (${error.name})`;
-  }
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  if (error.message === "fetch failed" && cause !== undefined) {
-    return `the request failed: ${String(cause.message ?? cause.code ?? "network error")}`;
-  }
-  return error.message;
-}
-
-// The library's option names, as the flags the user typed.
-const FLAG_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/`timeout`/g, "--timeout"],
-  [/\bmaxRedirects\b/g, "--max-redirects"],
-  [/\bset allowInsecureAuth: true\b/g, "pass --insecure-auth"],
-  [/\ballowInsecureAuth(: true)?/g, "--insecure-auth"],
-];
-
-/** `message` with library option names replaced by the CLI flags that set them. */
-function inFlagWords(message: string): string {
-  return FLAG_WORDS.reduce((text, [pattern, flag]) => text.replace(pattern, flag), message);
+  return status;
 }
 
 // A reader that closed the pipe (`authflow … | head`) is not an error.

@@ -1,6 +1,7 @@
 import { shownHeaderValue } from "./credential-names.js";
 import { escapeControl, escapeText } from "./safe-text.js";
 import type { Scrubber } from "./scrub.js";
+import type { SentRequest } from "./transport.js";
 
 /** A stream the CLI writes to: `process.stdout` or `process.stderr` (or a test double). */
 export interface OutputStream {
@@ -17,8 +18,25 @@ export interface Terminal {
 }
 
 /**
- * Colours only on a terminal, and never when `NO_COLOR` is set to anything
- * but the empty string (https://no-color.org) or `TERM` is `dumb`.
+ * `FORCE_COLOR` as Node reads it: `true` when set to anything but `0` or
+ * `false` (colours even into a pipe: `… | less -R`), `false` for those two,
+ * undefined when unset.
+ *
+ * @example
+ * ```ts
+ * forcedColour({ FORCE_COLOR: "1" }); // true
+ * ```
+ */
+export function forcedColour(env: Terminal["env"]): boolean | undefined {
+  const force = env.FORCE_COLOR;
+  if (force === undefined) return undefined;
+  return force !== "0" && force.toLowerCase() !== "false";
+}
+
+/**
+ * Colours when `FORCE_COLOR` says so (it wins, as in Node); otherwise only
+ * on a terminal, and never when `NO_COLOR` is set to anything but the empty
+ * string (https://no-color.org) or `TERM` is `dumb`.
  *
  * @example
  * ```ts
@@ -26,6 +44,8 @@ export interface Terminal {
  * ```
  */
 export function colours(stream: OutputStream, env: Terminal["env"]): boolean {
+  const forced = forcedColour(env);
+  if (forced !== undefined) return forced;
   const noColor = env.NO_COLOR;
   return stream.isTTY === true && (noColor === undefined || noColor === "") && env.TERM !== "dumb";
 }
@@ -133,6 +153,32 @@ export function responseLines(response: Response, out: Diagnostics): string[] {
   for (const [name, value] of response.headers) lines.push(`< ${header(name, value, out)}`);
   lines.push("<");
   return lines;
+}
+
+/**
+ * The lines `-v` prints for a request as it went on the wire: the request
+ * line and every header undici wrote, in order (host, connection and the
+ * framing line included), credentials redacted.
+ *
+ * @example
+ * ```ts
+ * diagnostics.writeLines(sentLines(sent, diagnostics)); // "> GET /x HTTP/1.1", "> host: h", …
+ * ```
+ */
+export function sentLines(sent: SentRequest, out: Diagnostics): string[] {
+  const [method = "", ...rest] = sent.requestLine.split(" ");
+  const lines = [`> ${out.paint("bold", out.field(method))} ${out.field(rest.join(" "))}`];
+  for (const [name, value] of sent.headers) lines.push(`> ${header(name, value, out)}`);
+  if (hasBody(sent)) lines.push(`> ${out.paint("dim", "(request body not shown)")}`);
+  lines.push(">");
+  return lines;
+}
+
+/** True when the framing line says a body follows. */
+export function hasBody(sent: SentRequest): boolean {
+  return sent.headers.some(
+    ([name, value]) => (name === "content-length" && value !== "0") || name === "transfer-encoding",
+  );
 }
 
 function header(name: string, value: string, out: Diagnostics): string {

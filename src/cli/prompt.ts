@@ -1,3 +1,5 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import { isatty, ReadStream } from "node:tty";
 import { escapeControl } from "./safe-text.js";
 
 /**
@@ -29,9 +31,52 @@ export interface PromptOutput {
   write(text: string): unknown;
 }
 
-/** True when a secret can be asked for: stdin is a terminal that can stop echoing. */
+/** True when a secret can be asked for on `input`: a terminal that can stop echoing. */
 export function canPrompt(input: PromptInput = process.stdin): boolean {
   return input.isTTY === true && typeof input.setRawMode === "function";
+}
+
+/** The terminal a prompt talks to, and how to let go of it. */
+export interface PromptTerminal {
+  readonly input: PromptInput;
+  readonly output: PromptOutput;
+  close(): void;
+}
+
+/**
+ * The controlling terminal, as curl and httpie use it: `/dev/tty`, whatever
+ * stdin is (`… | authflow -a user -d @- URL` still asks), the question
+ * written there too (stderr may be a file). Undefined when the process has
+ * no terminal at all (cron, CI, `setsid`). On Windows, stdin and stderr when
+ * stdin is a console.
+ *
+ * @example
+ * ```ts
+ * const terminal = openPromptTerminal();
+ * try { if (terminal) await promptSecret("Password: ", terminal.input, terminal.output); } finally { terminal?.close(); }
+ * ```
+ */
+export function openPromptTerminal(): PromptTerminal | undefined {
+  if (process.platform === "win32") {
+    return canPrompt(process.stdin) ? { input: process.stdin, output: process.stderr, close() {} } : undefined;
+  }
+  let descriptor: number;
+  try {
+    descriptor = openSync("/dev/tty", "r+");
+  } catch {
+    return undefined;
+  }
+  if (!isatty(descriptor)) {
+    closeSync(descriptor);
+    return undefined;
+  }
+  const input = new ReadStream(descriptor);
+  return {
+    input,
+    output: { write: (text: string) => writeSync(descriptor, text) },
+    // Closing the stream closes the descriptor: the process can exit.
+    close: () => input.destroy(),
+  };
 }
 
 /**
@@ -50,7 +95,7 @@ export function promptSecret(
   input: PromptInput = process.stdin,
   output: PromptOutput = process.stderr,
 ): Promise<string> {
-  if (!canPrompt(input)) return Promise.reject(new Error("cannot prompt: stdin is not a terminal"));
+  if (!canPrompt(input)) return Promise.reject(new Error("cannot prompt: not a terminal"));
   return new Promise((resolve, reject) => {
     const wasRaw = input.isRaw === true;
     let answer: string[] = [];

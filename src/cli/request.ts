@@ -1,24 +1,29 @@
-import { readFile } from "node:fs/promises";
-import { Client, type FetchLike } from "../index.js";
+import { type Auth, Client, DigestAuth } from "../index.js";
+import { AnyAuth } from "./anyauth.js";
 import type { RequestCommand } from "./args.js";
-import { writeBody } from "./body.js";
-import { isSecretHeader } from "./credential-names.js";
-import { resolveCredentials } from "./credentials.js";
-import { type Diagnostics, requestLines, responseLines, statusLine, type Terminal } from "./output.js";
-import { canPrompt, type PromptInput, promptSecret } from "./prompt.js";
-import { UsageError } from "./usage.js";
+import { schemeHint } from "./challenge-hint.js";
+import { type ResolvedCredentials, resolveCredentials } from "./credentials.js";
+import { DigestMemory } from "./digest-memory.js";
+import { type Diagnostics, responseLines, sentLines } from "./output.js";
+import { openPromptTerminal, type PromptInput, promptSecret } from "./prompt.js";
+import { prepareBody } from "./request-body.js";
+import { headerWarnings, requestHeaders, secretHeaderValues } from "./request-headers.js";
+import { type OutputTerminal, writeExchange } from "./request-output.js";
+import { openSession, type Session } from "./session-store.js";
+import { createTransport, type SentRequest, type Transport, type TransportHooks } from "./transport.js";
 
 /** Everything a request command touches: the terminal, stdin, the version for User-Agent. */
-export interface RequestIO extends Terminal {
-  readonly stdin: PromptInput & AsyncIterable<Uint8Array | string>;
+export interface RequestIO extends OutputTerminal {
+  readonly stdin: Partial<PromptInput> & AsyncIterable<Uint8Array | string>;
   readonly version: string;
 }
 
 /**
- * Runs `authflow [METHOD] URL [options]`: resolves the credentials (asking
- * for what is missing), sends the request through a {@link Client}, prints
- * the status line on stderr and the body on stdout, and returns the exit
- * status.
+ * Runs `authflow [METHOD] URL [ITEM…] [options]`: resolves the credentials
+ * (asking on the terminal for what is missing), sends the request through a
+ * {@link Client} over the CLI's own transport (no browser headers, `-v` as
+ * sent), writes what `--print`/`-o`/`--download` ask for, keeps what
+ * `--session` keeps, and returns the exit status.
  *
  * @example
  * ```ts
@@ -26,114 +31,162 @@ export interface RequestIO extends Terminal {
  * ```
  */
 export async function runRequest(command: RequestCommand, io: RequestIO, out: Diagnostics): Promise<number> {
-  const { scrubber } = out;
   // A credential in the URL's query is a secret the command holds, wherever else it shows up.
-  scrubber.addQuery(command.url);
+  out.scrubber.addQuery(command.url);
+  const transport = createTransport({ connectTimeoutMs: command.timeoutMs });
+  try {
+    return await exchange(command, io, out, transport);
+  } finally {
+    await transport.close();
+  }
+}
+
+async function exchange(
+  command: RequestCommand,
+  io: RequestIO,
+  out: Diagnostics,
+  transport: Transport,
+): Promise<number> {
   const say = (text: string) => out.say(text);
-  const transport = watchingFetch(out, command.verbose);
+  const session = await sessionOf(command, io, say);
+  const memory = new DigestMemory(session?.challenges ?? []);
+  const watch = watching(out, command.verbose);
   const credentials = await resolveCredentials(command.credentials, {
     env: io.env,
-    canPrompt: canPrompt(io.stdin),
-    prompt: (question) => promptSecret(question, io.stdin, io.stderr),
-    fetch: transport,
+    prompt: ask,
+    fetch: transport.fetch(watch),
     insecureAuth: command.insecureAuth,
+    anyauth: command.anyauth,
+    store: session?.tokens,
   });
-  scrubber.add(credentials.secrets);
-  if (credentials.username !== undefined)
-    for (const secret of credentials.secrets) scrubber.addPair(credentials.username, secret);
-  const headers = requestHeaders(command, io.version);
-  scrubber.add(secretHeaderValues(command));
+  remember(out, credentials, command);
   for (const warning of [...credentials.warnings, ...headerWarnings(command)]) say(`authflow: warning: ${warning}`);
-  const body = await readData(command.data, io.stdin);
+  await prime(credentials.auth, memory, command.url);
+  const body = await prepareBody(command.body, { json: command.json, stdin: io.stdin });
+  let last: SentRequest | undefined;
   const client = new Client({
     auth: credentials.auth,
-    fetch: transport,
+    // The user's request chain: its last request is what --print H shows and --download names the file by.
+    fetch: transport.fetch({
+      onRequest: (sent) => {
+        last = sent;
+        watch.onRequest?.(sent);
+      },
+      onResponse: (response, sent) => {
+        memory.observe(response, sent);
+        watch.onResponse?.(response, sent);
+      },
+    }),
     timeout: command.timeoutMs === 0 ? false : command.timeoutMs,
     followRedirects: command.maxRedirects > 0,
     maxRedirects: command.maxRedirects,
     allowInsecureAuth: command.insecureAuth,
   });
-  const response = await client.request(
-    command.method,
-    command.url,
-    body === undefined ? { headers } : { headers, body },
-  );
-  // With -v the log already showed the final status line.
-  if (!command.verbose) out.writeLines([statusLine(response, out)]);
+  const headers = requestHeaders(command, io.version, body);
+  const init = body.body === undefined ? { headers } : { headers, body: body.body };
+  const response = await client.request(command.method, command.url, init);
+  await saveChallenges(session, memory, out);
+  const result = {
+    response,
+    sent: last,
+    requestBody: body.shown,
+    url: (last as SentRequest | undefined)?.url ?? command.url,
+  };
+  return finish(command, io, out, result, credentials);
+}
+
+function sessionOf(command: RequestCommand, io: RequestIO, say: (text: string) => void): Promise<Session | undefined> {
+  if (command.session === undefined) return Promise.resolve(undefined);
+  return openSession(command.session.name, {
+    env: io.env,
+    readOnly: command.session.readOnly,
+    warn: (message) => say(`authflow: warning: ${message}`),
+  });
+}
+
+async function finish(
+  command: RequestCommand,
+  io: RequestIO,
+  out: Diagnostics,
+  result: { response: Response; sent: SentRequest | undefined; requestBody: string | undefined; url: URL },
+  credentials: ResolvedCredentials,
+): Promise<number> {
+  const { response } = result;
+  const say = (text: string) => out.say(text);
   const rejected = credentials.auth !== null && response.status === 401;
+  const hint =
+    response.status === 401
+      ? schemeHint(response.headers.get("www-authenticate"), command.credentials.type, command.anyauth)
+      : undefined;
+  const ok = response.status >= 200 && response.status < 300;
+  const save = command.output.file !== undefined || (command.output.download && ok);
+  await writeExchange(result, command.output, io, out, { verbose: command.verbose, save });
   if (rejected)
     say(`authflow: the server did not accept the credentials (${`${response.status} ${response.statusText}`.trim()})`);
-  await writeBody(response, io, say);
+  if (hint !== undefined && (rejected || !command.output.quiet)) say(`authflow: ${hint}`);
+  const notSaved = command.output.download && command.output.file === undefined && !ok;
+  if (notSaved) say(`authflow: nothing saved: --download keeps 2xx answers only (got ${response.status})`);
   if (command.checkStatus && response.status >= 300) return Math.min(5, Math.floor(response.status / 100));
-  return rejected ? 1 : 0;
+  return rejected || notSaved ? 1 : 0;
+}
+
+/** Asks on the controlling terminal; undefined when there is none. */
+async function ask(question: string): Promise<string | undefined> {
+  const terminal = openPromptTerminal();
+  if (terminal === undefined) return undefined;
+  try {
+    return await promptSecret(question, terminal.input, terminal.output);
+  } finally {
+    terminal.close();
+  }
+}
+
+/** Every secret the command holds joins those kept out of stderr, before anything is printed. */
+function remember(out: Diagnostics, credentials: ResolvedCredentials, command: RequestCommand): void {
+  out.scrubber.add(credentials.secrets);
+  if (credentials.username !== undefined) {
+    for (const secret of credentials.secrets) out.scrubber.addPair(credentials.username, secret);
+  }
+  out.scrubber.add(secretHeaderValues(command));
 }
 
 /**
- * The transport: every credential a request carries (a token fetched at run
- * time included) joins the secrets kept out of stderr before anything about
- * its exchange is printed; with `-v`, each exchange is printed, token
- * endpoint requests included.
+ * The hooks every exchange goes through: what a request carries joins the
+ * secrets kept out of stderr as it is sent (a token fetched at run time
+ * included); with `-v`, each request as written on the wire and each response head.
  */
-function watchingFetch(out: Diagnostics, verbose: boolean): FetchLike {
-  return async (request) => {
-    out.scrubber.harvest(request);
-    if (verbose) out.writeLines(requestLines(request, out));
-    const response = await fetch(request);
-    if (verbose) out.writeLines(responseLines(response, out));
-    return response;
+function watching(out: Diagnostics, verbose: boolean): TransportHooks {
+  return {
+    onRequest(sent) {
+      out.scrubber.harvestHeaders(sent.headers, sent.url);
+      if (verbose) out.writeLines(sentLines(sent, out));
+    },
+    onResponse(response) {
+      if (verbose) out.writeLines(responseLines(response, out));
+    },
   };
 }
 
-function requestHeaders(command: RequestCommand, version: string): Headers {
-  const headers = new Headers({ "user-agent": `authflow/${version}` });
-  if (command.json) {
-    headers.set("accept", "application/json, */*;q=0.5");
-    if (command.data !== undefined) headers.set("content-type", "application/json");
-  }
-  const given = new Set<string>();
-  for (const [name, value] of command.headers) {
-    try {
-      // The first -H for a name replaces a default; more of the same name add values.
-      if (given.has(name.toLowerCase())) headers.append(name, value);
-      else headers.set(name, value);
-    } catch {
-      // The platform's message would quote the value, which may be a secret.
-      throw new UsageError(`-H ${name}: the value holds a character HTTP does not allow (CR, LF, NUL or similar)`);
-    }
-    given.add(name.toLowerCase());
-  }
-  return headers;
+/** A session's Digest challenges handed to the Digest side of the credentials. */
+async function prime(auth: Auth | null, memory: DigestMemory, url: URL): Promise<void> {
+  if (auth instanceof AnyAuth && memory.knows(url.origin)) {
+    auth.preferDigest(url.origin);
+    await memory.prime(auth.digest, url);
+  } else if (auth instanceof DigestAuth) await memory.prime(auth, url);
 }
 
-/** The values of secret headers given with -H, and of an `Authorization` without its scheme. */
-function secretHeaderValues(command: RequestCommand): string[] {
-  return command.headers
-    .filter(([name]) => isSecretHeader(name))
-    .flatMap(([, value]) => [value, value.slice(value.indexOf(" ") + 1)]);
-}
-
-function headerWarnings(command: RequestCommand): string[] {
-  const secret = command.headers.filter(([name, value]) => value !== "" && isSecretHeader(name));
-  return secret.map(
-    ([name]) =>
-      `the ${name} header was given on the command line, where other users (ps) and your shell history can see it`,
-  );
-}
-
-/** `-d DATA`, `-d @FILE` or `-d @-` (stdin). */
-async function readData(
-  data: string | undefined,
-  stdin: AsyncIterable<Uint8Array | string>,
-): Promise<string | Uint8Array<ArrayBuffer> | undefined> {
-  if (data === undefined || !data.startsWith("@")) return data;
-  if (data === "@-") {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of stdin) chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk);
-    return new Uint8Array(Buffer.concat(chunks));
-  }
+/** Saves what the exchanges taught; a record holding a secret the command knows, in any spelling, is left out. */
+async function saveChallenges(session: Session | undefined, memory: DigestMemory, out: Diagnostics): Promise<void> {
+  if (session === undefined || !memory.changed) return;
+  const clean = memory.records.filter((record) => {
+    const text = JSON.stringify(record);
+    return out.scrubber.scrub(text) === text;
+  });
   try {
-    return new Uint8Array(await readFile(data.slice(1)));
+    await session.saveChallenges(clean);
   } catch (error) {
-    throw new UsageError(`-d ${data}: cannot read the file (${(error as { code?: string }).code ?? "error"})`);
+    out.say(
+      `authflow: warning: session ${session.name}: the Digest challenges were not saved (${(error as Error).message})`,
+    );
   }
 }

@@ -44,14 +44,19 @@ export class Scrubber {
    * value, and its URL's credential parameters — tokens fetched at run time included.
    */
   harvest(request: Request): void {
-    for (const [name, value] of request.headers) {
+    this.harvestHeaders(request.headers, new URL(request.url));
+  }
+
+  /** As {@link harvest}, for headers as they went on the wire and the URL they went to. */
+  harvestHeaders(headers: Iterable<readonly [string, string]>, url: URL): void {
+    for (const [name, value] of headers) {
       if (!isSecretHeader(name)) continue;
       const credential = value.slice(value.indexOf(" ") + 1).trim();
       this.add([value, credential]);
       if (/^basic\s/i.test(value)) this.#addBasic(credential);
       if (/cookie/i.test(name)) this.add(cookieValues(value));
     }
-    this.addQuery(new URL(request.url));
+    this.addQuery(url);
   }
 
   /** Remembers the values of `url`'s credential parameters (query and fragment), decoded. */

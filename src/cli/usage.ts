@@ -1,3 +1,5 @@
+import { flagHelp, REQUEST_FLAGS, SERVE_FLAGS } from "./flags.js";
+
 /**
  * A command line that cannot be run as written: the CLI prints the message
  * and the short usage, and exits 2.
@@ -12,12 +14,13 @@ export class UsageError extends Error {
 }
 
 /** Printed after a usage error. */
-export const SHORT_USAGE = `usage: authflow [METHOD] URL [options]
+export const SHORT_USAGE = `usage: authflow [METHOD] URL [ITEM…] [options]
        authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
+       authflow session list | delete NAME
        authflow demo
-Run 'authflow --help' for every option.`;
+Run 'authflow help' for every option, 'authflow help serve|session|demo' for the others.`;
 
-/** `authflow serve --help`. */
+/** `authflow help serve`, `authflow serve --help`. */
 export const SERVE_HELP = `authflow serve — the embedded test server, in the foreground until Ctrl-C
 
 usage: authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
@@ -26,73 +29,77 @@ A TEST SERVER, NOT FOR PRODUCTION: httpbin's authentication routes and an OAuth 
 token endpoint that hands out tokens for fixed, published client secrets, with no
 authentication of its own. Keep it on loopback: any other address is warned about.
 
-  -p, --port N        the port (default 0: a free one)
-      --host H        the address to listen on (default 127.0.0.1); one that is not
-                      loopback (127.0.0.0/8, ::1, localhost) lets other machines use it
-      --token-ttl S   lifetime of issued tokens in seconds (default 3600)
-      --faults        turn on fault injection (POST/DELETE /oauth/_faults); off by default,
-                      since anyone who can reach the server could make its token endpoint fail
-  -h, --help          this help`;
+${flagHelp(SERVE_FLAGS, false)}`;
 
-/** `authflow --help`. */
+/** `authflow help session`. */
+export const SESSION_HELP = `authflow session — the sessions kept by --session NAME
+
+usage: authflow session list
+       authflow session delete NAME
+
+A session keeps OAuth 2.0 access tokens (until they expire) and Digest challenges
+between runs, so three runs make one token request. It never holds a password, a
+client secret, a private key or a refresh token. Files of mode 0600 in
+$XDG_CACHE_HOME/authflow/sessions/NAME (default ~/.cache/…; ~/Library/Caches on
+macOS, %LOCALAPPDATA% on Windows). Runs that share a session at the same time
+take turns (lock files) and never corrupt it.
+
+  list          every session: its tokens and when the last expires, its challenges
+  delete NAME   forget the session NAME
+
+Use --session-read-only to use a session without updating it.`;
+
+/** `authflow help demo`. */
+export const DEMO_HELP = `authflow demo — every scheme end to end against the embedded test server
+
+usage: authflow demo
+
+Starts the test server, runs Basic, Digest, Bearer and OAuth 2.0 client credentials
+through the library, prints one line per step with the round trips and token
+requests counted, and exits 0 when every step passed.`;
+
+/** `authflow help`, `authflow --help`. */
 export const HELP = `authflow — authenticated HTTP from the command line
 
-usage: authflow [METHOD] URL [options]     (options may come before or after)
-       authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
-       authflow demo
+usage: authflow [METHOD] URL [ITEM…] [options]     (options may come anywhere)
+       authflow serve | session | demo | help [TOPIC]
 
 METHOD defaults to GET, or POST when a body is given. URL without a scheme
 means http:// ("example.com/x"); ":3000/x" means http://localhost:3000/x.
 
-Credentials
-  -a, --auth USER[:PASS]        Basic (default) or Digest user; PASS left out is read from
-                                $AUTHFLOW_PASSWORD or asked for (no echo) on a terminal
-  -A, --auth-type TYPE          basic | digest | bearer | oauth2 (inferred from the options)
-      --token TOKEN             bearer token (visible to others: prefer --token-env)
-      --token-env VAR           bearer token from environment variable VAR
-      --token-url URL           OAuth 2.0 client credentials: the token endpoint
-      --issuer URL              ... or the issuer, found by RFC 8414 discovery
-      --client-id ID            ... the client id
-      --client-secret-env VAR   ... the client secret from VAR (else asked for on a terminal)
-      --client-auth METHOD      ... client_secret_basic (default), client_secret_post,
-                                    client_secret_jwt, private_key_jwt
-      --private-key FILE        ... the private_key_jwt key (JWK JSON or PKCS#8 PEM)
-      --scope "A B"             ... scopes, space-separated
-      --audience AUD            ... the audience parameter
-      --netrc                   Basic credentials for the host from $NETRC or ~/.netrc
-      --netrc-file FILE         ... from FILE
+Request items (httpie's shorthand, after the URL)
+  name=value        a JSON field ({"name":"value"}); a form field next to a file
+  name:=json        a raw JSON field: count:=3 tags:='["a","b"]'
+  name=@FILE        a field from a file's text; name:=@FILE from its JSON
+  name@FILE         a file upload: the body becomes multipart/form-data
+  Name:value        a header ('Name:' drops a default header, 'Name;' sends it empty)
+  name==value       a query parameter
 
-Request
-  -H, --header 'Name: value'    add a header (repeatable)
-  -d, --data DATA               the body; @FILE reads a file, @- reads stdin
-      --json                    send and accept JSON (Content-Type and Accept)
-      --max-redirects N         redirects to follow (default 20; 0 to not follow)
-      --timeout SECONDS         wait at most this long for the response headers (default 30, 0: none)
-      --insecure-auth           allow credentials over plain http:// to hosts other than loopback
+${flagHelp(REQUEST_FLAGS)}
 
 Output
   The body goes to stdout: raw bytes when piped; on a terminal, JSON up to 4 MiB
-  pretty-printed and coloured (NO_COLOR turns colours off), other text streamed with
-  control characters shown escaped (\\x1b), binary bodies not shown. The status line
-  goes to stderr; nothing the server sent is printed raw there.
-  -v, --verbose                 every request and response header on stderr, secrets
-                                redacted; the stack trace of an error
-      --check-status            exit 3, 4 or 5 for a 3xx, 4xx or 5xx answer
+  pretty-printed and coloured (NO_COLOR turns colours off, FORCE_COLOR=1 forces them,
+  into a pager too), other text streamed with control characters shown escaped
+  (\\x1b), binary bodies not shown. The status line goes to stderr.
 
-  -h, --help                    this help
-      --version                 the version
+Commands
+  serve     the embedded TEST server (httpbin's auth routes, OAuth 2.0) in the foreground,
+            not for production: see 'authflow help serve'
+  session   list or delete the sessions --session keeps: 'authflow help session'
+  demo      starts the test server and runs every scheme end to end
+  help      this help, or 'authflow help serve|session|demo'
 
-serve   the embedded TEST server (httpbin's auth routes, OAuth 2.0) in the foreground,
-          not for production: see 'authflow serve --help'
-demo    starts the test server and runs every scheme end to end
-
-Exit status: 0 done; 1 network or authentication failure; 2 usage error;
-3, 4, 5 with --check-status for a 3xx, 4xx, 5xx answer.
+Exit status: 0 done; 1 failure (network, rejected credentials, authflow errors);
+2 usage error; 3, 4, 5 with --check-status for a 3xx, 4xx, 5xx answer;
+28 timeout; 35 TLS failure (certificate, handshake); 130 prompt cancelled.
 
 Examples
   authflow https://httpbin.org/basic-auth/user/pass -a user
-  authflow -A digest -a user https://httpbin.org/digest-auth/auth/user/pass
+  authflow --anyauth -a user https://httpbin.org/digest-auth/auth/user/pass
   API_TOKEN=… authflow --token-env API_TOKEN https://api.example.com/me
   CLIENT_SECRET=… authflow https://api.example.com/orders --token-url https://auth.example.com/token \\
-      --client-id my-service --client-secret-env CLIENT_SECRET --scope orders:read
-  authflow POST https://api.example.com/items --json -d '{"name":"x"}' --netrc`;
+      --client-id my-service --client-secret-env CLIENT_SECRET --session orders
+  authflow POST https://api.example.com/items name=x count:=3 --netrc
+  authflow https://example.com/upload -F file=@report.pdf -F title=Q3 -a user
+  authflow --download https://example.com/files/archive.tar.gz`;

@@ -82,7 +82,7 @@ describe("parseCommand", () => {
 
   it("rejects malformed command lines, saying what is wrong", () => {
     const cases = [
-      [["GET", "https://h", "extra"], /unexpected argument: extra/],
+      [["GET", "https://h", "extra"], /unexpected argument "extra": not a request item/],
       [["GE T", "https://h"], /not an HTTP method/],
       [["-A", "kerberos", "-a", "u:p", "https://h"], /-A takes one of basic, digest, bearer, oauth2/],
       [["-A", "digest", "https://h"], /-A digest needs -a USER\[:PASS\]/],
@@ -107,7 +107,7 @@ describe("parseCommand", () => {
     expect(parseCommand(["serve", "--faults", "--host", "0.0.0.0"])).toMatchObject({ host: "0.0.0.0", faults: true });
     expect(parseCommand(["serve", "--help"])).toEqual({ command: "help", topic: "serve" });
     expect(parseCommand(["demo"])).toEqual({ command: "demo" });
-    expect(parseCommand(["https://h", "--help"])).toEqual({ command: "help" });
+    expect(parseCommand(["https://h", "--help"])).toEqual({ command: "help", topic: "request" });
     expect(parseCommand(["--version"])).toEqual({ command: "version" });
   });
 

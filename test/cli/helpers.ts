@@ -101,7 +101,16 @@ export interface CliResult {
 }
 
 /** Variables the tests set themselves; inherited values would change the CLI's behaviour. */
-const CLEARED = ["NO_COLOR", "FORCE_COLOR", "AUTHFLOW_PASSWORD", "NETRC", "AUTHFLOW_DEBUG", "TERM"];
+const CLEARED = [
+  "NO_COLOR",
+  "FORCE_COLOR",
+  "AUTHFLOW_PASSWORD",
+  "NETRC",
+  "AUTHFLOW_DEBUG",
+  "TERM",
+  "XDG_CACHE_HOME",
+  "NODE_EXTRA_CA_CERTS",
+];
 
 export function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -109,12 +118,21 @@ export function environment(extra: Record<string, string> = {}): NodeJS.ProcessE
   return { ...env, ...extra };
 }
 
-/** Runs `node dist/cli/main.js ...args` with pipes for stdin, stdout and stderr. */
+/**
+ * Runs `node dist/cli/main.js ...args` with pipes for stdin, stdout and stderr,
+ * in a session of its own (`setsid`): no controlling terminal, so a prompt
+ * can never reach the terminal the tests were started from.
+ */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [builtCli(), ...args], { env: environment(options.env), stdio: "pipe" });
+  const child = spawn(process.execPath, [builtCli(), ...args], {
+    env: environment(options.env),
+    stdio: "pipe",
+    detached: true,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -151,6 +169,10 @@ export interface TerminalOptions {
   readonly nodeArgs?: readonly string[];
   /** Keep only this many bytes at each end of the screen: for bodies too large to hold twice. */
   readonly screenEnds?: number;
+  /** A file the CLI's stdin is redirected from (stdin is then not the terminal; /dev/tty still is). */
+  readonly stdinFile?: string;
+  /** The working directory. */
+  readonly cwd?: string;
 }
 
 /**
@@ -159,10 +181,12 @@ export interface TerminalOptions {
  * Enter are typed once the screen shows `answer.after`.
  */
 export function runInTerminal(args: readonly string[], options: TerminalOptions = {}): Promise<TerminalResult> {
-  const command = [process.execPath, ...(options.nodeArgs ?? []), builtCli(), ...args].map(shellQuote).join(" ");
+  const words = [process.execPath, ...(options.nodeArgs ?? []), builtCli(), ...args].map(shellQuote).join(" ");
+  const command = options.stdinFile === undefined ? words : `${words} < ${shellQuote(options.stdinFile)}`;
   const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
     env: environment({ TERM: "xterm-256color", ...options.env }),
     stdio: "pipe",
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   let screen = "";
   let tail = Buffer.alloc(0);

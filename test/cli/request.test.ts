@@ -143,18 +143,20 @@ describe("authflow [METHOD] URL: method, body and headers", () => {
   });
 
   it("takes the method first and options before or after the URL", async () => {
-    const result = await runCli(["-H", "X-One: 1", "put", `${server.url}/anything`, "-d", "body", "-H", "X-Two: 2"]);
+    const result = await runCli(["-H", "X-One: 1", "put", `${server.url}/anything`, "-d", "k=body", "-H", "X-Two: 2"]);
     const echoed = json(result.stdout);
     expect(echoed.method).toBe("PUT");
-    expect(echoed.data).toBe("body");
+    expect(echoed.form).toEqual({ k: "body" });
     expect(echoed.headers).toMatchObject({ "x-one": "1", "x-two": "2" });
   });
 
   it("reads the body from a file with -d @FILE and from stdin with -d @-", async () => {
     const fromFile = await runCli(["POST", `${server.url}/anything`, "-d", `@${file("body.txt", "from a file")}`]);
     expect(json(fromFile.stdout).data).toBe("from a file");
-    const fromStdin = await runCli(["POST", `${server.url}/anything`, "-d", "@-"], { input: "from stdin" });
-    expect(json(fromStdin.stdout).data).toBe("from stdin");
+    const fromStdin = await runCli(["POST", `${server.url}/anything`, "-d", "@-"], { input: "a=from+stdin" });
+    expect(json(fromStdin.stdout).form).toEqual({ a: "from stdin" });
+    const jsonStdin = await runCli(["POST", `${server.url}/anything`, "-d", "@-", "--json"], { input: '{"a":1}' });
+    expect(json(jsonStdin.stdout).json).toEqual({ a: 1 });
   });
 
   it("follows redirects by default and not with --max-redirects 0", async () => {

@@ -7,7 +7,7 @@ import { Client, ClientCredentialsAuth, withAuth } from "../../src/index.js";
 import { STORE_CHECK_MS } from "../../src/oauth2/token-cache.js";
 import type { RedisTokenStore } from "../../src/redis/index.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
-import { authInterceptor } from "../../src/undici.js";
+import { authInterceptor } from "../../src/undici/index.js";
 import { type Recorder, startRecorder } from "../helpers/recorder.js";
 import { authAgent } from "../helpers/undici.js";
 import { fakeClock } from "../oauth2/helpers.js";
