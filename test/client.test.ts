@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveURL } from "../src/front/client.js";
+import { NO_HEADERS } from "../src/front/headers.js";
 import {
   BasicAuth,
   Client,
@@ -14,7 +15,6 @@ import {
   TimeoutError,
   withAuth,
 } from "../src/index.js";
-import { NO_HEADERS } from "../src/front/headers.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Auth, type AuthFlow, FlowError, BodyNotReplayableError, Client, withAuth } from "../src/index.js";
+import { type Auth, type AuthFlow, BodyNotReplayableError, Client, FlowError, withAuth } from "../src/index.js";
 import { type Recorder, sha256, startRecorder } from "./helpers/recorder.js";
 
 /** Answers 401 (with a 60 KiB body: more than the transport buffers, less than the drain limit) unless the request carries `x-retry`, like a challenge. */

@@ -1,9 +1,9 @@
 import type { AuthFlow } from "../engine/auth.js";
-import { InvalidArgumentError, InvalidCredentialsError } from "../errors.js";
 import { authorizationFor, credentialIdentity, markHttpChallenges } from "../engine/capabilities.js";
+import { InvalidArgumentError, InvalidCredentialsError } from "../errors.js";
 import { headerIdentity } from "../guard/identity.js";
-import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
 import { checkString } from "../policy/validate.js";
+import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
 
 /**
  * HTTP Basic authentication (RFC 7617): `username:password`, UTF-8 encoded,

@@ -1,10 +1,10 @@
 import type { AuthFlow } from "../engine/auth.js";
-import { InvalidArgumentError, InvalidCredentialsError, MissingCredentialsError } from "../errors.js";
 import { authorizationFor, credentialIdentity } from "../engine/capabilities.js";
+import { InvalidArgumentError, InvalidCredentialsError, MissingCredentialsError } from "../errors.js";
 import { headerIdentity } from "../guard/identity.js";
 import { guardedSend } from "../guard/late.js";
-import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
 import { checkString } from "../policy/validate.js";
+import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
 
 /**
  * Where a bearer token comes from: the token itself, or a function asked for

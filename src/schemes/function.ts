@@ -1,10 +1,8 @@
-import type { AuthFunction } from "../engine/auth.js";
-import type { AuthFlow } from "../engine/auth.js";
-import { InvalidArgumentError } from "../errors.js";
+import type { AuthFlow, AuthFunction } from "../engine/auth.js";
 import { credentialIdentity } from "../engine/capabilities.js";
+import { InvalidArgumentError } from "../errors.js";
 import { headerIdentity, objectIdentity } from "../guard/identity.js";
 import { guardedSend } from "../guard/late.js";
-
 
 // Header names that carry credentials by their look: what a function's credentials are read from.
 const CREDENTIAL_WORDS = ["auth", "token", "key", "secret", "session", "cookie", "credential", "pass", "signature"];

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
-import { redactable } from "../support/redact.js";
 import { checkFunction, checkInteger } from "../policy/validate.js";
+import { redactable } from "../support/redact.js";
 import type { Token, TokenStore } from "./store.js";
 
 /**

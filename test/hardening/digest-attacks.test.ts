@@ -94,7 +94,9 @@ describe("DIG-02: Digest is not downgraded to Basic", () => {
 
   it("DIG-02: (b) a later Basic-only challenge gets no password: DigestAuth never speaks Basic", async () => {
     const server = await challenging(() => ['Basic realm="r"'], false);
-    const error = await new Client().get(`${server.url}/x`, { auth: new DigestAuth("user", PASSWORD) }).catch((e: unknown) => e);
+    const error = await new Client()
+      .get(`${server.url}/x`, { auth: new DigestAuth("user", PASSWORD) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthChallengeError);
     expect(server.requests).toHaveLength(1);
     expect(await errorTexts(error)).not.toContain(PASSWORD);
@@ -104,8 +106,13 @@ describe("DIG-02: Digest is not downgraded to Basic", () => {
 
 describe("DIG-06: a new nonce is not a reason to loop", () => {
   it("DIG-06: (c) a 401 with a new nonce and no stale after an authenticated attempt: no retry", async () => {
-    const server = await challenging((count) => [`Digest realm="r", nonce="n${count}", qop="auth", algorithm=SHA-256`], false);
-    const response = await new Client({ rejectionGuard: false }).get(`${server.url}/x`, { auth: new DigestAuth("u", PASSWORD) });
+    const server = await challenging(
+      (count) => [`Digest realm="r", nonce="n${count}", qop="auth", algorithm=SHA-256`],
+      false,
+    );
+    const response = await new Client({ rejectionGuard: false }).get(`${server.url}/x`, {
+      auth: new DigestAuth("u", PASSWORD),
+    });
     expect(response.status).toBe(401);
     expect(server.requests).toHaveLength(2);
   });
@@ -114,7 +121,10 @@ describe("DIG-06: a new nonce is not a reason to loop", () => {
     const server = await challenging(() => ['Digest realm="r", nonce="same", qop="auth", stale=true'], false);
     const outcome = await new Client({ rejectionGuard: false })
       .get(`${server.url}/x`, { auth: new DigestAuth("u", PASSWORD) })
-      .then((response) => response.status, (error: Error) => error.name);
+      .then(
+        (response) => response.status,
+        (error: Error) => error.name,
+      );
     expect([401, "AuthChallengeError", "FlowError"]).toContain(outcome);
     expect(server.requests.length).toBeLessThanOrEqual(3);
   });
@@ -148,14 +158,18 @@ describe("DIG-10: parameter hygiene", () => {
     await new Client().get(`${mixed.url}/x`, { auth: new DigestAuth("u", PASSWORD) });
     expect(sent(mixed).algorithm).toBe("SHA-256");
     const alone = await challenging(['Digest realm="r", nonce="x", qop="auth", algorithm=SHA3-FOO']);
-    const error = await new Client().get(`${alone.url}/x`, { auth: new DigestAuth("u", PASSWORD) }).catch((e: unknown) => e);
+    const error = await new Client()
+      .get(`${alone.url}/x`, { auth: new DigestAuth("u", PASSWORD) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthChallengeError);
     expect(alone.requests).toHaveLength(1);
   });
 
   it('DIG-10: algorithm=sha-256 and algorithm="SHA-256" are the same; a realm with escapes is re-escaped', async () => {
     for (const algorithm of ["sha-256", '"SHA-256"']) {
-      const server = await challenging([`Digest realm="DOMAIN\\\\host \\"x\\"", nonce="n", qop="auth", algorithm=${algorithm}`]);
+      const server = await challenging([
+        `Digest realm="DOMAIN\\\\host \\"x\\"", nonce="n", qop="auth", algorithm=${algorithm}`,
+      ]);
       const response = await new Client().get(`${server.url}/x`, { auth: new DigestAuth("u", PASSWORD) });
       expect(response.status).toBe(200);
       const header = String(server.requests.at(-1)?.headers.authorization);

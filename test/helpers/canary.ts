@@ -19,7 +19,8 @@ export function canaries(scope: string) {
   return {
     get(name: string): string {
       const value = canary(scope, name);
-      if (!issued.has(value) && process.env.AUTHFLOW_CANARY_LOG) appendFileSync(process.env.AUTHFLOW_CANARY_LOG, `${value}\n`);
+      if (!issued.has(value) && process.env.AUTHFLOW_CANARY_LOG)
+        appendFileSync(process.env.AUTHFLOW_CANARY_LOG, `${value}\n`);
       issued.add(value);
       return value;
     },
