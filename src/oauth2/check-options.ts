@@ -1,5 +1,4 @@
 import { InvalidArgumentError, InvalidURLError } from "../errors.js";
-import { parseURL, redactURLText } from "../support/url.js";
 import {
   checkBoolean,
   checkFunction,
@@ -9,6 +8,7 @@ import {
   checkOneOf,
   checkString,
 } from "../policy/validate.js";
+import { parseURL, redactURLText } from "../support/url.js";
 import { checkTransport } from "./discovery.js";
 import type { ClientCredentialsOptions } from "./options.js";
 import { MAX_LIFETIME_SECONDS } from "./token-response.js";

@@ -1,10 +1,10 @@
 import type { Auth, AuthFlow } from "../engine/auth.js";
-import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
 import { acknowledge, authorizationFor, credentialIdentity, markHttpChallenges } from "../engine/capabilities.js";
+import { AuthChallengeError, ChallengeParseError, InvalidCredentialsError } from "../errors.js";
 import { keyedIdentity } from "../guard/identity.js";
 import { parseAuthenticationInfo, parseChallenges } from "../headers/challenge.js";
-import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
 import { checkString } from "../policy/validate.js";
+import { hasControlCharacter, REDACTED, redactable } from "../support/redact.js";
 import { type BodyBytes, fixedBody, NO_BODY, readBody, recordBody } from "./digest-body.js";
 import { type DigestChallenge, selectDigestChallenge } from "./digest-challenge.js";
 import {
