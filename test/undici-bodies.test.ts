@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Auth, BasicAuth, BodyNotReplayableError } from "../src/index.js";
-import { authInterceptor } from "../src/undici.js";
+import { authInterceptor } from "../src/undici/index.js";
 import { type Recorder, sha256, startRecorder } from "./helpers/recorder.js";
 import { authAgent, challengeThenEcho, retryAfter401, StaleThenGood } from "./helpers/undici.js";
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { type Dispatcher, interceptors, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthLike, InsecureTransportError, NetrcAuth } from "../src/index.js";
-import { type AuthInterceptorOptions, authInterceptor } from "../src/undici.js";
+import { type AuthInterceptorOptions, authInterceptor } from "../src/undici/index.js";
 import { canaries } from "./helpers/canary.js";
 import { type Recorder, startRecorder } from "./helpers/recorder.js";
 import { agentWith, authKinds } from "./helpers/undici.js";

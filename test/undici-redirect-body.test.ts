@@ -4,14 +4,14 @@
  * (it may be the secret: a password change, a token exchange) must not follow
  * to an origin its credentials may not go to, nor to a Location that carries
  * `user:pass@`, nor from https to http — the rule Client and withAuth apply
- * (`redirectVerdict` in src/policy.ts). Every Auth kind, cold (the flow runs)
+ * (`redirectVerdict` in src/policy/rules.ts). Every Auth kind, cold (the flow runs)
  * and warm (the fast path), over real sockets.
  */
 import { interceptors, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthLike, BasicAuth, UnsafeRedirectError } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
-import { authInterceptor } from "../src/undici.js";
+import { authInterceptor } from "../src/undici/index.js";
 import { canaries } from "./helpers/canary.js";
 import { type Handler, type Recorder, startRecorder } from "./helpers/recorder.js";
 import { selfSignedCertificate } from "./helpers/tls.js";

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher, interceptors, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Auth, BasicAuth, DigestAuth, UnsafeRedirectError } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
-import { type AuthInterceptorOptions, authInterceptor } from "../src/undici.js";
+import { type AuthInterceptorOptions, authInterceptor } from "../src/undici/index.js";
 import { type Handler, type Recorder, startRecorder } from "./helpers/recorder.js";
 import { selfSignedCertificate } from "./helpers/tls.js";
 

@@ -12,7 +12,7 @@ import { type Dispatcher, interceptors, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthLike, BearerAuth, ClientCredentialsAuth, UnsafeRedirectError } from "../src/index.js";
 import { startTestServer, type TestServer } from "../src/server/index.js";
-import { authInterceptor } from "../src/undici.js";
+import { authInterceptor } from "../src/undici/index.js";
 import { type Handler, type Recorder, startRecorder } from "./helpers/recorder.js";
 import { agentWith, authKinds, challenging } from "./helpers/undici.js";
 

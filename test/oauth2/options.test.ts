@@ -10,8 +10,8 @@ import {
   MemoryTokenStore,
 } from "../../src/index.js";
 import type { ClientCredentialsOptions } from "../../src/oauth2/options.js";
-import { RedisTokenStore } from "../../src/redis.js";
-import type { RedisTokenStoreOptions } from "../../src/stores/redis-options.js";
+import { RedisTokenStore } from "../../src/redis/index.js";
+import type { RedisTokenStoreOptions } from "../../src/redis/options.js";
 
 const base = { tokenUrl: "https://as.example/token", clientId: "c", clientSecret: "s" };
 const construct = (options: unknown) => () => new ClientCredentialsAuth(options as ClientCredentialsOptions);

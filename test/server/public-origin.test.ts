@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isLoopback } from "../../src/origin.js";
+import { isLoopback } from "../../src/policy/origin.js";
 import { publicOrigin } from "../../src/server/hosts.js";
 
 const SERVER = "http://127.0.0.1:8080";
