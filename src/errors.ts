@@ -332,6 +332,94 @@ export class NetworkError extends AuthflowError {
 }
 
 /**
+ * Why a TLS connection failed, as {@link TlsError} names it: the server's
+ * certificate does not chain to a trusted CA (`unknown-ca`), names another
+ * host (`hostname`), is outside its validity period (`expired`,
+ * `not-yet-valid`) or revoked; the server refused the client certificate
+ * (`client-certificate`); another handshake failure (`handshake`); or the
+ * runtime cannot configure TLS at all (`unsupported-runtime`).
+ *
+ * @example
+ * ```ts
+ * const retryable = (reason: TlsFailureReason) => reason === "handshake";
+ * ```
+ */
+export type TlsFailureReason =
+  | "unknown-ca"
+  | "hostname"
+  | "expired"
+  | "not-yet-valid"
+  | "revoked"
+  | "client-certificate"
+  | "handshake"
+  | "unsupported-runtime";
+
+/**
+ * A TLS connection could not be made, or TLS options cannot be applied in
+ * this runtime. The message names the cause and the option that fixes it
+ * (`tls.ca` for a private CA, `tls.cert`/`tls.key` for a refused client
+ * certificate); `reason` is the same for programs. Never retried by
+ * authflow: a certificate problem does not go away by asking again.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.get("/health");
+ * } catch (error) {
+ *   if (error instanceof TlsError && error.reason === "unknown-ca") console.error(`trust the CA with ${error.option}`);
+ * }
+ * ```
+ */
+export class TlsError extends AuthflowError {
+  /** Where the connection was going, e.g. `https://api.internal:8443` (empty for `unsupported-runtime`). */
+  readonly origin: string;
+  readonly reason: TlsFailureReason;
+  /** The option that fixes it, when one does: `"tls.ca"`, `"tls.cert"`, or undefined (e.g. an expired server certificate). */
+  readonly option: string | undefined;
+
+  constructor(
+    message: string,
+    details: { origin: string; reason: TlsFailureReason; option?: string | undefined; cause?: unknown },
+  ) {
+    super("ERR_AUTHFLOW_TLS", message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.origin = details.origin;
+    this.reason = details.reason;
+    this.option = details.option;
+  }
+}
+
+/**
+ * A proxy refused to carry a request: it answered a `CONNECT` (the tunnel
+ * for an https: target) with something other than 2xx — a 407 after the
+ * proxy credentials were tried (or with none configured), a 403 for a port
+ * it does not tunnel to, a 502 when it cannot reach the origin. `status` is
+ * the proxy's answer. (A plain http: request through a proxy gets the
+ * proxy's answer as its response instead, as fetch would.) The message
+ * names the proxy's origin, never its credentials.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.get("https://api.example.com/");
+ * } catch (error) {
+ *   if (error instanceof ProxyError && error.status === 407) console.error("check the proxy credentials");
+ * }
+ * ```
+ */
+export class ProxyError extends AuthflowError {
+  /** The proxy's status for the CONNECT, when it answered one (undefined when it could not be reached). */
+  readonly status: number | undefined;
+  /** The proxy's origin, e.g. `http://proxy.internal:3128` (never with `user:pass@`). */
+  readonly proxy: string;
+
+  constructor(message: string, details: { proxy: string; status?: number | undefined; cause?: unknown }) {
+    super("ERR_AUTHFLOW_PROXY", message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.status = details.status;
+    this.proxy = details.proxy;
+  }
+}
+
+/**
  * A URL authflow was given could not be parsed. Unlike the platform's own
  * `TypeError`, neither the message nor any property repeats the URL's
  * userinfo (`user:pass@`) or query, which often carry secrets; there is no
@@ -370,6 +458,43 @@ export class NetrcError extends AuthflowError {
   constructor(message: string, path: string, options?: { cause?: unknown }) {
     super("ERR_NETRC", message, options);
     this.path = path;
+  }
+}
+
+/**
+ * Resource discovery (RFC 9728) could not name a usable authorization server
+ * for a protected resource: its metadata could not be fetched or read, its
+ * `resource` is not the identifier it was fetched for (§3.3), none of its
+ * `authorization_servers` is in `allowedIssuers`, or it requires DPoP-bound
+ * tokens while `dpop: false`. Nothing was sent to any server the resource
+ * named; the client's credentials went nowhere.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await api("https://mcp.example.com/mcp");
+ * } catch (error) {
+ *   if (error instanceof ResourceDiscoveryError) console.error(error.resource, error.authorizationServers);
+ * }
+ * ```
+ */
+export class ResourceDiscoveryError extends AuthflowError {
+  /** The resource identifier discovery was for (origin and path, no query), e.g. `https://mcp.example.com/mcp`. */
+  readonly resource: string;
+  /** The `authorization_servers` the metadata named, when it was read (at most 10, each cut to 200 characters). */
+  readonly authorizationServers: readonly string[];
+
+  constructor(
+    message: string,
+    details: { resource: string; authorizationServers?: readonly string[]; cause?: unknown },
+  ) {
+    super(
+      "ERR_AUTHFLOW_RESOURCE_DISCOVERY",
+      message,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
+    this.resource = details.resource;
+    this.authorizationServers = (details.authorizationServers ?? []).slice(0, 10).map((server) => server.slice(0, 200));
   }
 }
 

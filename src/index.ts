@@ -2,7 +2,8 @@
 export type { Auth, AuthFlow, AuthLike } from "./engine/auth.js";
 export type { RequestBody } from "./engine/body.js";
 export type { FetchLike } from "./engine/flow.js";
-export type { AuthflowErrorCode, InvalidArgumentCode } from "./errors.js";
+export type { TlsOptions } from "./engine/tls.js";
+export type { AuthflowErrorCode, InvalidArgumentCode, TlsFailureReason } from "./errors.js";
 export {
   AuthChallengeError,
   AuthflowError,
@@ -18,7 +19,10 @@ export {
   NetrcError,
   NetworkError,
   OAuthError,
+  ProxyError,
+  ResourceDiscoveryError,
   TimeoutError,
+  TlsError,
   TokenEndpointError,
   TooManyRedirectsError,
   UnsafeRedirectError,
@@ -34,7 +38,7 @@ export type { Challenge, ChallengeParseLimits } from "./headers/challenge.js";
 export { parseAuthenticationInfo, parseChallenges } from "./headers/challenge.js";
 export type { GetTokenOptions } from "./oauth2/client-credentials.js";
 export { ClientCredentialsAuth } from "./oauth2/client-credentials.js";
-export type { ClientAuthMethod, ClientCredentialsOptions, PrivateKeyInput } from "./oauth2/options.js";
+export type { ClientAuthMethod, ClientCredentialsOptions, DpopKeyPair, PrivateKeyInput } from "./oauth2/options.js";
 export { parseTokenResponse } from "./oauth2/token-endpoint.js";
 export type { CommonOptions, RedirectingOptions } from "./policy/options.js";
 export { BasicAuth } from "./schemes/basic.js";
@@ -46,6 +50,7 @@ export type { DigestAlgorithm } from "./schemes/digest-hash.js";
 export type { AuthFunction } from "./schemes/function.js";
 export { FunctionAuth } from "./schemes/function.js";
 export { NetrcAuth } from "./schemes/netrc.js";
+export type { ProxyOptions, ProxySetting } from "./schemes/proxy-options.js";
 export type { MemoryTokenStoreOptions } from "./stores/memory.js";
 export { MemoryTokenStore } from "./stores/memory.js";
 export type { Token, TokenStore } from "./stores/store.js";

@@ -15,6 +15,7 @@ import {
 } from "../engine/capabilities.js";
 import { discard, type FetchLike, runAuthFlow, untilAborted } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
+import { tlsFailure } from "../engine/tls-failure.js";
 import { AuthflowError, NetworkError } from "../errors.js";
 import type { RejectionGuard } from "../guard/guard.js";
 import { headerIdentity } from "../guard/identity.js";
@@ -114,6 +115,9 @@ function asNetworkError(error: unknown, attempt: Attempt, policy: SendPolicy): u
   if (error instanceof AuthflowError || !(error instanceof Error)) return error;
   if (error.name === "AbortError" || error.name === "TimeoutError") return error;
   if (!(error instanceof TypeError) && policy.direct === undefined) return error;
+  // A certificate problem is named with the option that fixes it (issue 14), not as "no answer".
+  const tls = tlsFailure(error, attempt.origin, undefined);
+  if (tls !== undefined) return tls;
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   const detail =
     typeof cause?.message === "string" && cause.message !== ""

@@ -1,6 +1,8 @@
 import type { Auth, AuthLike } from "../engine/auth.js";
 import { bodySource, type RequestBody } from "../engine/body.js";
 import type { FetchLike } from "../engine/flow.js";
+import type { TlsOptions } from "../engine/tls.js";
+import type { PlatformTransport } from "../engine/transport.js";
 import {
   checkRequestOptions,
   DEFAULT_OPTIONS,
@@ -8,10 +10,12 @@ import {
   resolveRedirectingOptions,
 } from "../policy/options.js";
 import { checkBoolean, checkFunction } from "../policy/validate.js";
+import type { ProxySetting } from "../schemes/proxy-options.js";
 import { headersOf, NO_HEADERS } from "./headers.js";
 import { appendParams, baseURLOf, type RequestParams, resolveURL } from "./request-url.js";
 import { type SendPolicy, send } from "./send.js";
 import { resolveAuth } from "./to-auth.js";
+import { checkRequestAuthTransport, clientTransport } from "./transport.js";
 
 /** Exported for tests (the resolution itself lives in request-url.ts). */
 export { resolveURL };
@@ -40,6 +44,24 @@ export interface ClientOptions extends RedirectingOptions {
   fetch?: FetchLike;
   /** Follow redirects (default true). The client follows them itself, applying the origin rules. */
   followRedirects?: boolean;
+  /**
+   * TLS for the client's connections: a private CA (`ca`), a client
+   * certificate (`cert`, `key`, `passphrase`). Node (an undici dispatcher of
+   * the client's own), Bun and Deno; elsewhere a TlsError at construction.
+   * Left out, a `ClientCredentialsAuth` given as `auth` lends its own `tls`,
+   * so certificate-bound tokens (RFC 8705) go over connections that present
+   * the certificate. Not with `fetch`. @example { ca: readFileSync("ca.pem", "utf8") }
+   */
+  tls?: TlsOptions;
+  /**
+   * A proxy (Node): its URL, `{ url, auth, noProxy }`, `"env"` (the
+   * `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` variables, curl's rules), or
+   * `false` (default). http: targets go in absolute form, https: targets
+   * through a CONNECT tunnel; a 407 is answered with `auth` (`[user, pass]`:
+   * Digest or Basic, whichever the proxy offers). Not with `fetch`.
+   * @example { url: "http://proxy.internal:3128", auth: ["alice", "s3cret"] }
+   */
+  proxy?: ProxySetting;
 }
 
 /**
@@ -91,6 +113,9 @@ export class Client {
   readonly #maxReplayBytes: number;
   /** The policy of a request that overrides nothing: built once, not per request. */
   readonly #usual: SendPolicy;
+  /** authflow's own transport (for `tls`, `proxy`), or undefined for the plain fetch. */
+  readonly #transport: PlatformTransport | undefined;
+  readonly #callerFetch: boolean;
 
   constructor(options: ClientOptions = {}) {
     const resolved = resolveRedirectingOptions(options, DEFAULT_OPTIONS.timeout);
@@ -103,11 +128,14 @@ export class Client {
     const headers = headersOf(options.headers, resolved.credentialHeaders);
     this.#headers = headers.keys().next().done === true ? undefined : headers;
     this.#maxReplayBytes = resolved.maxReplayBytes;
-    const transport = options.fetch ?? ((request: Request) => fetch(request));
+    this.#transport = clientTransport(options, this.#auth, resolved);
+    this.#callerFetch = options.fetch !== undefined;
+    const own = this.#transport;
+    const transport = own?.fetch ?? options.fetch ?? ((request: Request) => fetch(request));
     this.#usual = {
       fetch: transport,
       // The global fetch (looked up per call, as the default transport does) takes (url, init) directly.
-      direct: options.fetch === undefined ? (url, init) => fetch(url, init) : undefined,
+      direct: own?.direct ?? (options.fetch === undefined ? (url, init) => fetch(url, init) : undefined),
       namesNetworkErrors: true,
       auth: this.#auth,
       trustedOrigins: resolved.trustedOrigins,
@@ -156,6 +184,7 @@ export class Client {
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     }
     const auth = explicit ? resolveAuth("auth", options.auth) : clientCredentials ? this.#auth : null;
+    if (explicit) checkRequestAuthTransport(auth, this.#transport, this.#callerFetch);
     const usual =
       auth === this.#auth &&
       options.timeout === undefined &&
@@ -183,6 +212,21 @@ export class Client {
       followRedirects: options.followRedirects ?? usual.followRedirects,
       maxRedirects: options.maxRedirects ?? usual.maxRedirects,
     };
+  }
+
+  /**
+   * Closes the connections of the client's own transport (`tls`, `proxy`):
+   * idle ones at once, busy ones once their requests end. A later request
+   * opens new ones. A client on the platform's fetch has nothing to close.
+   *
+   * @example
+   * ```ts
+   * const client = new Client({ proxy: "http://proxy:3128" });
+   * try { await client.get("https://api.example.com/"); } finally { await client.close(); }
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.#transport?.close();
   }
 
   /** `GET url`. @example `const data = await (await client.get("/items", { params: { page: 2 } })).json();` */

@@ -9,7 +9,9 @@ import type { ResolvedOptions } from "./options.js";
  * method, the credential's identity (a keyed digest of the secret or the
  * key's thumbprint, see `credentialIdentity`: two secrets never share a
  * token, issue 12.1), the sorted deduplicated scopes, audience, resources and
- * extra parameters. JSON of an array is unambiguous; the SHA-256 keeps the key
+ * extra parameters, and for DPoP the key's RFC 7638 thumbprint (`binding`:
+ * tokens bound to different keys never mix; a fleet sharing one key shares
+ * them). JSON of an array is unambiguous; the SHA-256 keeps the key
  * short, free of separators, of the client id and of the credential, whatever
  * store holds it.
  *
@@ -19,9 +21,14 @@ import type { ResolvedOptions } from "./options.js";
  * // "authflow:oauth2:cc:3f0c…"
  * ```
  */
-export function tokenCacheKey(endpoint: string, options: ResolvedOptions, credential: string): string {
+export function tokenCacheKey(
+  endpoint: string,
+  options: ResolvedOptions,
+  credential: string,
+  binding?: string,
+): string {
   const extra = Object.entries(options.extraParams).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const identity = JSON.stringify([
+  const parts: unknown[] = [
     endpoint,
     options.clientId,
     options.clientAuth,
@@ -30,7 +37,10 @@ export function tokenCacheKey(endpoint: string, options: ResolvedOptions, creden
     options.resources,
     extra,
     credential,
-  ]);
+  ];
+  // Appended only when bound, so the keys of Bearer tokens stay what they were.
+  if (binding !== undefined) parts.push(`dpop:${binding}`);
+  const identity = JSON.stringify(parts);
   return `authflow:oauth2:cc:${sha256Hex(new TextEncoder().encode(identity))}`;
 }
 

@@ -26,6 +26,8 @@ export const CLIENT_AUTH_METHODS = [
   "client_secret_post",
   "client_secret_jwt",
   "private_key_jwt",
+  "tls_client_auth",
+  "self_signed_tls_client_auth",
 ] as const;
 /** setTimeout's limit: a longer delay fires at once (Node, browsers). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -59,11 +61,13 @@ export function checkClientCredentialsOptions(options: ClientCredentialsOptions)
   checkString("clientId", options.clientId, false);
   checkString("tokenUrl", options.tokenUrl);
   checkString("issuer", options.issuer);
-  if ((options.tokenUrl === undefined) === (options.issuer === undefined)) {
+  // Resource discovery (allowedIssuers, RFC 9728) is the third way to find the token endpoint.
+  const endpoints = [options.tokenUrl, options.issuer, options.allowedIssuers].filter((value) => value !== undefined);
+  if (endpoints.length !== 1) {
     throw new InvalidArgumentError(
       "ERR_INVALID_ARG_VALUE",
       "tokenUrl",
-      "ClientCredentialsAuth needs exactly one of tokenUrl or issuer",
+      "ClientCredentialsAuth needs exactly one of tokenUrl or issuer (or allowedIssuers, for resource discovery)",
     );
   }
   checkString("clientSecret", options.clientSecret);

@@ -84,9 +84,12 @@ export function createClientAuthenticator(input: ClientCredentialsInput): Client
       return new SecretJwt(input.clientId, requireSecret(input), input.signingAlgorithm ?? "HS256");
     case "private_key_jwt":
       return new PrivateKeyJwt(input.clientId, input.privateKey, input.signingAlgorithm);
+    case "tls_client_auth":
+    case "self_signed_tls_client_auth":
+      return new MutualTls(input.clientId, input.clientAuth);
     default:
       throw new TypeError(
-        `clientAuth must be client_secret_basic, client_secret_post, client_secret_jwt or private_key_jwt, got ${String(input.clientAuth)}`,
+        `clientAuth must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, tls_client_auth or self_signed_tls_client_auth, got ${String(input.clientAuth)}`,
       );
   }
 }
@@ -171,7 +174,22 @@ class PrivateKeyJwt implements ClientAuthenticator {
   }
 }
 
-for (const type of [SecretBasic, SecretPost, SecretJwt, PrivateKeyJwt]) {
+/**
+ * RFC 8705 §2: the certificate on the connection authenticates the client
+ * (the transport presents it); the request names the client (`client_id`,
+ * required) and carries no secret.
+ */
+class MutualTls implements ClientAuthenticator {
+  constructor(
+    readonly clientId: string,
+    readonly method: "tls_client_auth" | "self_signed_tls_client_auth",
+  ) {}
+  async apply(_headers: Headers, body: URLSearchParams): Promise<void> {
+    body.set("client_id", this.clientId);
+  }
+}
+
+for (const type of [SecretBasic, SecretPost, SecretJwt, PrivateKeyJwt, MutualTls]) {
   redactable(type.prototype, type.name, (authenticator) => ({
     method: authenticator.method,
     clientId: authenticator.clientId,

@@ -1,21 +1,20 @@
 import type { Auth, AuthFlow } from "../engine/auth.js";
 import { authorizationFor } from "../engine/capabilities.js";
 import type { FetchLike } from "../engine/flow.js";
-import { parseChallenges } from "../headers/challenge.js";
-import { checkBoolean } from "../policy/validate.js";
+import { type TransportIdentity, transportIdentity } from "../engine/transport.js";
+import { checkBoolean, checkString } from "../policy/validate.js";
 import { MemoryTokenStore } from "../stores/memory.js";
-import type { Token, TokenStore } from "../stores/store.js";
+import type { Token } from "../stores/store.js";
 import { REDACTED, redactable } from "../support/redact.js";
-import { credentialKey, tokenCacheKey } from "./cache-key.js";
-import { type ClientAuthenticator, createClientAuthenticator } from "./client-auth.js";
-import { credentialIdentity } from "./credential-id.js";
-import { discover } from "./discovery.js";
+import { createClientAuthenticator } from "./client-auth.js";
+import { DpopSigner } from "./dpop.js";
+import { generateDpopKey, loadDpopKey } from "./dpop-key.js";
+import { authTls } from "./mtls.js";
 import type { ClientCredentialsOptions, ResolvedOptions } from "./options.js";
-import { CredentialGuard } from "./rejections.js";
 import { resolveOptions } from "./resolve-options.js";
-import { raceAbort } from "./retry.js";
-import { TokenCache } from "./token-cache.js";
-import { describeEndpoint, requestToken } from "./token-endpoint.js";
+import { resourceIdentifier } from "./resource-metadata.js";
+import { sendWithToken } from "./token-flow.js";
+import { TokenSources } from "./token-sources.js";
 
 /**
  * Options of {@link ClientCredentialsAuth.getToken}.
@@ -35,11 +34,17 @@ export interface GetTokenOptions {
   forceRefresh?: boolean;
   /** Stop waiting when it aborts; a token request other callers share goes on. */
   signal?: AbortSignal;
+  /**
+   * With `allowedIssuers` (resource discovery), the resource the token is
+   * for: its URL. Its metadata is read from the RFC 9728 §3.1 well-known URL.
+   */
+  resource?: string;
 }
 
 /**
  * OAuth 2.0 client credentials (RFC 6749 §4.4): one object that fetches,
- * caches and refreshes an access token and sends it as `Bearer`.
+ * caches and refreshes an access token and sends it as `Bearer` — or, with
+ * `dpop`, as a DPoP-bound token with a fresh proof per request (RFC 9449).
  *
  * - Concurrent requests share one token request; tokens are cached per
  *   (token endpoint, client, auth method, scope, audience, resource) in `store`.
@@ -63,6 +68,20 @@ export interface GetTokenOptions {
  * - Tokens are cached per configuration *and credential*: two secrets for one
  *   client id never share a token (the key holds a slow keyed digest of the
  *   secret, or the public key's RFC 7638 thumbprint, never the credential).
+ * - DPoP (`dpop: true` or a key pair): the token request and every request
+ *   carry a proof (`htm`, `htu` without query, `iat`, a unique `jti`, `ath`
+ *   on resource requests, the server's `nonce`); the answer must be a `DPoP`
+ *   token; `use_dpop_nonce` (400 from the token endpoint, 401 from a
+ *   resource) is answered once with the nonce given, and a `DPoP-Nonce` on
+ *   any answer is used for that server's next proof. The cache key holds the
+ *   key's RFC 7638 thumbprint.
+ * - Resource discovery (`allowedIssuers`, no `tokenUrl`/`issuer`, RFC 9728):
+ *   the first request to a resource goes without a token; its 401 names its
+ *   metadata, whose `resource` must be that resource and whose authorization
+ *   server must be in `allowedIssuers` — else {@link ResourceDiscoveryError},
+ *   and nothing is sent to the server named. Tokens are requested with
+ *   `resource=` (RFC 8707) and cached per resource; a resource that requires
+ *   DPoP turns it on (or is refused with `dpop: false`).
  * - Clock skew: `expires_in` is a duration, so the expiry is counted on the
  *   local clock from when the request was sent — never later than the server's
  *   own expiry, whatever the offset between the two clocks (see
@@ -78,6 +97,9 @@ export interface GetTokenOptions {
  * });
  * const api = withAuth(fetch, auth);
  * const response = await api("https://api.example.com/orders");
+ *
+ * // DPoP-bound tokens, the authorization server found from the resource (RFC 9449, RFC 9728):
+ * const mcp = new ClientCredentialsAuth({ clientId: "agent", clientSecret, allowedIssuers: ["https://auth.example.com"], dpop: true });
  * ```
  */
 export class ClientCredentialsAuth implements Auth {
@@ -94,48 +116,50 @@ export class ClientCredentialsAuth implements Auth {
   /** The configured issuer, when the token endpoint is discovered (it has no query: RFC 8414 §2). */
   readonly issuer: string | undefined;
 
-  readonly #options: ResolvedOptions;
-  readonly #authenticator: ClientAuthenticator;
-  readonly #identity: Promise<string>;
-  readonly #store: TokenStore;
-  readonly #fetch: FetchLike;
-  readonly #hooks: {
-    onToken: ((token: Token) => void) | undefined;
-    onRefreshError: ((error: Error) => void) | undefined;
-  };
-  /** The cache once built (the token endpoint known): what every call and the fast path use. */
-  #built: TokenCache | undefined;
-  /** The Authorization value of the token last sent, so the fast path builds no string per request. */
-  #header: { readonly token: Token; readonly value: string } | undefined;
+  /** The authorization servers resource discovery may use (RFC 9728), when discovering. */
+  readonly allowedIssuers: readonly string[] | undefined;
+
+  readonly #sources: TokenSources;
+  /** `tls` and the transport applying it (RFC 8705), lent to a Client given this auth. */
+  readonly #tls: TransportIdentity | undefined;
 
   constructor(options: ClientCredentialsOptions) {
-    this.#options = resolveOptions(options);
-    this.clientId = this.#options.clientId;
-    this.clientAuth = this.#options.clientAuth;
-    this.tokenUrl = this.#options.tokenUrl === undefined ? undefined : shownURL(this.#options.tokenUrl);
-    this.issuer = this.#options.issuer;
-    this.#authenticator = createClientAuthenticator({
-      clientId: this.#options.clientId,
-      clientAuth: this.#options.clientAuth,
+    const resolved = resolveOptions(options);
+    const { tls, transport } = authTls(options);
+    this.#tls = tls === undefined ? undefined : { tls, transport };
+    this.clientId = resolved.clientId;
+    this.clientAuth = resolved.clientAuth;
+    this.tokenUrl = resolved.tokenUrl === undefined ? undefined : shownURL(resolved.tokenUrl);
+    this.issuer = resolved.issuer;
+    this.allowedIssuers = resolved.allowedIssuers.length === 0 ? undefined : resolved.allowedIssuers;
+    const credential = {
+      clientId: resolved.clientId,
+      clientAuth: resolved.clientAuth,
       clientSecret: options.clientSecret,
       privateKey: options.privateKey,
       signingAlgorithm: options.signingAlgorithm,
+      certificate: tls?.cert,
+    };
+    const dpop = options.dpop;
+    this.#sources = new TokenSources({
+      options: resolved,
+      credential,
+      authenticator: createClientAuthenticator(credential),
+      store: options.store ?? new MemoryTokenStore({ now: resolved.now }),
+      // Looked up per call, so a fetch patched after construction (test recorders, polyfills) is used.
+      fetch: options.fetch ?? transport?.fetch ?? defaultFetch,
+      hooks: { onToken: options.onToken, onRefreshError: options.onRefreshError },
+      dpop:
+        dpop === undefined || dpop === false
+          ? undefined
+          : new DpopSigner(dpop === true ? generateDpopKey() : loadDpopKey(dpop)),
     });
-    // Started now, off the main thread: the first request rarely waits for it.
-    this.#identity = credentialIdentity({
-      configuredUrl: this.#configuredUrl(),
-      clientId: this.#options.clientId,
-      clientAuth: this.#options.clientAuth,
-      clientSecret: options.clientSecret,
-      privateKey: options.privateKey,
-      signingAlgorithm: options.signingAlgorithm,
-    });
-    // Reported when a token is needed; this keeps a bad key from being an unhandled rejection meanwhile.
-    this.#identity.catch(() => {});
-    this.#store = options.store ?? new MemoryTokenStore({ now: this.#options.now });
-    // Looked up per call, so a fetch patched after construction (test recorders, polyfills) is used.
-    this.#fetch = options.fetch ?? defaultFetch;
-    this.#hooks = { onToken: options.onToken, onRefreshError: options.onRefreshError };
+    const resources = this.#sources.resources;
+    if (resources !== undefined) {
+      // Declared with its URL parameter: the undici adapter builds a URL per request only for a fast path that reads it.
+      const byResource = (_method: string, url: URL) => resources.peek(resourceIdentifier(url))?.current();
+      Object.defineProperty(this, authorizationFor, { value: byResource });
+    }
   }
 
   /**
@@ -143,6 +167,8 @@ export class ClientCredentialsAuth implements Auth {
    * there is none, it expired, or `forceRefresh` is set. After a forced
    * refresh, the new token is what every request of this process sends next
    * (this instance and any other with the same configuration and store).
+   * With `allowedIssuers`, name the resource: its metadata is read from its
+   * well-known URL (RFC 9728 §3.1).
    *
    * @example
    * ```ts
@@ -151,8 +177,9 @@ export class ClientCredentialsAuth implements Auth {
    */
   async getToken(options: GetTokenOptions = {}): Promise<Token> {
     checkBoolean("forceRefresh", options.forceRefresh);
-    const cache = await this.#tokenCache(options.signal);
-    return cache.get({ forceRefresh: options.forceRefresh === true, signal: options.signal });
+    checkString("resource", options.resource);
+    const target = await this.#sources.targetForToken(options.resource, options.signal);
+    return target.cache.get({ forceRefresh: options.forceRefresh === true, signal: options.signal });
   }
 
   /**
@@ -175,27 +202,14 @@ export class ClientCredentialsAuth implements Auth {
    * }
    * ```
    */
-  async reset(): Promise<void> {
-    this.#built?.reset();
-    const identity = await this.#identity.catch(() => undefined);
-    if (identity === undefined) return;
-    const key = credentialKey(this.#configuredUrl(), this.#options, identity);
-    new CredentialGuard(key, "", this.#options.now).reset();
+  reset(): Promise<void> {
+    return this.#sources.reset();
   }
 
   async *authFlow(request: Request): AuthFlow {
-    const cache = await this.#tokenCache(request.signal);
-    const token = await cache.get({ signal: request.signal });
-    request.headers.set("authorization", this.#headerOf(token));
-    const response: Response = yield request;
-    if (response.status !== 401 || !isInvalidTokenChallenge(response.headers)) return;
-    // RFC 6750 §3.1: the token was revoked or expired early. Once: a second 401 is the caller's answer.
-    // The rejected token is the one that went out: a fast path may have sent an older one than `token`.
-    const rejected = sentToken(request.headers.get("authorization")) ?? token.accessToken;
-    const fresh = await cache.replace(rejected, request.signal);
-    if (fresh.accessToken === rejected) return;
-    request.headers.set("authorization", this.#headerOf(fresh));
-    yield request;
+    const target = yield* this.#sources.targetFor(request);
+    if (target === undefined) return;
+    yield* sendWithToken(target, request);
   }
 
   /**
@@ -204,64 +218,26 @@ export class ClientCredentialsAuth implements Auth {
    * `TokenCache.current`). Undefined before the first request, once a
    * refresh is due, and once a second has passed since the store was last
    * read: the flow then runs, and picks up a token another process stored.
+   * Always undefined for DPoP: each request needs its own signed proof.
+   * With `allowedIssuers`, an own property that reads the URL replaces it.
    */
   [authorizationFor](): string | undefined {
-    const token = this.#built?.current();
-    return token === undefined ? undefined : this.#headerOf(token);
+    return this.#sources.fixed?.current();
   }
 
-  #headerOf(token: Token): string {
-    const known = this.#header;
-    if (known !== undefined && known.token === token) return known.value;
-    const value = `Bearer ${token.accessToken}`;
-    this.#header = { token, value };
-    return value;
-  }
-
-  #configuredUrl(): string {
-    return this.#options.tokenUrl ?? (this.#options.issuer as string);
-  }
-
-  /**
-   * The cache, built once the token endpoint is known (after discovery, when
-   * `issuer` is set). Each caller waits on discovery with its own signal;
-   * concurrent callers share one discovery, and a failed one is not kept.
-   */
-  async #tokenCache(signal: AbortSignal | undefined): Promise<TokenCache> {
-    if (this.#built !== undefined) return this.#built;
-    const { tokenUrl, issuer, allowInsecureAuth, retryBudgetMs } = this.#options;
-    const endpoint =
-      tokenUrl ??
-      (
-        await discover(issuer as string, this.#fetch, {
-          allowInsecure: allowInsecureAuth,
-          timeoutMs: retryBudgetMs,
-          signal,
-        })
-      ).token_endpoint;
-    const identity = await raceAbort(this.#identity, signal);
-    // Concurrent first callers: the first to get here builds it, the others use that one.
-    this.#built ??= this.#createCache(endpoint, identity);
-    return this.#built;
-  }
-
-  #createCache(endpoint: string, identity: string): TokenCache {
-    const guardKey = credentialKey(this.#configuredUrl(), this.#options, identity);
-    const context = { endpoint, options: this.#options, authenticator: this.#authenticator, fetch: this.#fetch };
-    return new TokenCache(tokenCacheKey(endpoint, this.#options, identity), {
-      store: this.#store,
-      options: this.#options,
-      acquire: (timers) => requestToken({ ...context, timers }),
-      guard: new CredentialGuard(guardKey, describeEndpoint(endpoint), this.#options.now),
-      onToken: this.#hooks.onToken,
-      onRefreshError: this.#hooks.onRefreshError,
-    });
+  /** @internal Its `tls`, for a Client given this auth: bound tokens need the same certificate (RFC 8705 §3). */
+  [transportIdentity](): TransportIdentity | undefined {
+    return this.#tls;
   }
 }
 redactable(ClientCredentialsAuth.prototype, "ClientCredentialsAuth", (auth) => ({
   clientId: auth.clientId,
   clientAuth: auth.clientAuth,
-  ...(auth.tokenUrl === undefined ? { issuer: auth.issuer } : { tokenUrl: auth.tokenUrl }),
+  ...(auth.tokenUrl !== undefined
+    ? { tokenUrl: auth.tokenUrl }
+    : auth.issuer !== undefined
+      ? { issuer: auth.issuer }
+      : { allowedIssuers: auth.allowedIssuers }),
   clientSecret: REDACTED,
 }));
 
@@ -274,28 +250,4 @@ function shownURL(text: string): string {
 
 const defaultFetch: FetchLike = (request) => globalThis.fetch(request);
 
-/**
- * RFC 6750 §3: a Bearer challenge with `error="invalid_token"`. A header that
- * does not parse is not one.
- *
- * @example
- * ```ts
- * isInvalidTokenChallenge(new Headers({ "www-authenticate": 'Bearer realm="api", error="invalid_token"' })); // true
- * ```
- */
-export function isInvalidTokenChallenge(headers: Headers): boolean {
-  const header = headers.get("www-authenticate");
-  if (header === null) return false;
-  try {
-    return parseChallenges(header).some(
-      (challenge) => challenge.scheme.toLowerCase() === "bearer" && challenge.params.error === "invalid_token",
-    );
-  } catch {
-    return false;
-  }
-}
-
-/** The token of a `Bearer` Authorization value. */
-function sentToken(authorization: string | null): string | undefined {
-  return authorization?.startsWith("Bearer ") ? authorization.slice(7) : undefined;
-}
+export { isInvalidTokenChallenge } from "./token-challenge.js";

@@ -2,6 +2,7 @@ import type { JWK } from "jose";
 import { keyedIdentity } from "../guard/identity.js";
 import { getTouched, setBounded } from "./bounded.js";
 import { jose } from "./jose.js";
+import { certificateThumbprint, isMutualTlsMethod } from "./mtls.js";
 import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";
 
 /**
@@ -17,6 +18,9 @@ import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";
  *   guess costs 100,000 HMACs, not one hash). 100,000 is the most every
  *   WebCrypto runtime allows (Cloudflare Workers caps PBKDF2 there); it runs
  *   once per configuration per process, off the main thread (~45 ms).
+ * - A client certificate (`tls`, RFC 8705): its `x5t#S256` — alone for the
+ *   `tls_client_auth` methods, after the secret's or key's identity for the
+ *   others (the server may bind their tokens to it, §3).
  * - A private key (`private_key_jwt`): the public key's RFC 7638 thumbprint;
  *   a public value, so nothing to hide. A non-extractable CryptoKey has no
  *   readable public part: it gets a random identity per key object (its
@@ -30,6 +34,8 @@ export interface CredentialInput {
   readonly clientSecret?: string | undefined;
   readonly privateKey?: PrivateKeyInput | undefined;
   readonly signingAlgorithm?: string | undefined;
+  /** The client certificate (PEM) the token requests present (`tls.cert`), if any. */
+  readonly certificate?: string | undefined;
 }
 
 /** Salt prefix: a derivation for another purpose never collides with this one. */
@@ -53,6 +59,15 @@ const keyObjectIds = new WeakMap<CryptoKey, string>();
  * ```
  */
 export function credentialIdentity(input: CredentialInput): Promise<string> {
+  const { certificate } = input;
+  if (certificate === undefined) return secretOrKeyIdentity(input);
+  // RFC 8705: the certificate authenticates the client (§2) or binds its tokens (§3): its x5t#S256 is in the key.
+  const bound = certificateThumbprint(certificate).then((thumbprint) => `cert:${thumbprint}`);
+  if (isMutualTlsMethod(input.clientAuth)) return bound;
+  return Promise.all([secretOrKeyIdentity(input), bound]).then(([identity, cert]) => `${identity}+${cert}`);
+}
+
+function secretOrKeyIdentity(input: CredentialInput): Promise<string> {
   if (input.clientAuth === "private_key_jwt") return keyIdentity(input.privateKey, input.signingAlgorithm);
   const salt = JSON.stringify([DOMAIN, input.clientAuth, input.configuredUrl, input.clientId]);
   const secret = input.clientSecret ?? "";

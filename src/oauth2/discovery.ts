@@ -1,6 +1,7 @@
 import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
-import { InsecureTransportError, InvalidURLError, TokenEndpointError } from "../errors.js";
+import { tlsFailure } from "../engine/tls-failure.js";
+import { InsecureTransportError, InvalidURLError, TlsError, TokenEndpointError } from "../errors.js";
 import { refusesPlainHttp } from "../policy/rules.js";
 import { parseURL, redactURLText } from "../support/url.js";
 import { getTouched, setBounded } from "./bounded.js";
@@ -207,7 +208,10 @@ async function fetchMetadata(
       });
       response = await fetch(request);
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted || error instanceof TlsError) throw error;
+      // A certificate problem is named with the option that fixes it (issue 14).
+      const tls = tlsFailure(error, new URL(url).origin, undefined);
+      if (tls !== undefined) throw tls;
       throw new TokenEndpointError(`discovery at ${url} failed: the authorization server could not be reached`, {
         cause: error instanceof Error ? new Error(error.name) : undefined,
       });

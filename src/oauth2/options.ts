@@ -1,16 +1,25 @@
 import type { FetchLike } from "../engine/flow.js";
+import type { TlsOptions } from "../engine/tls.js";
 import type { Token, TokenStore } from "../stores/store.js";
 
 /**
  * How the client proves its identity to the token endpoint (RFC 6749 §2.3,
- * RFC 7523 §2.2). Exactly one method is used per request (RFC 6749 §2.3.1).
+ * RFC 7523 §2.2, RFC 8705 §2: `tls_client_auth` by its certificate's
+ * subject, `self_signed_tls_client_auth` by the registered certificate, both
+ * with `tls`). Exactly one method is used per request (RFC 6749 §2.3.1).
  *
  * @example
  * ```ts
  * const method: ClientAuthMethod = "private_key_jwt";
  * ```
  */
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "client_secret_jwt" | "private_key_jwt";
+export type ClientAuthMethod =
+  | "client_secret_basic"
+  | "client_secret_post"
+  | "client_secret_jwt"
+  | "private_key_jwt"
+  | "tls_client_auth"
+  | "self_signed_tls_client_auth";
 
 /**
  * A private key for `private_key_jwt`: a JWK object (its `alg` is used when
@@ -25,7 +34,29 @@ export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "c
 export type PrivateKeyInput = JsonWebKey | string | CryptoKey;
 
 /**
- * Options of {@link ClientCredentialsAuth}. Give either `tokenUrl` or `issuer`.
+ * A DPoP key pair (RFC 9449) supplied by the application, so that every
+ * process of a fleet signs with the same key and shares its tokens (the cache
+ * key holds the key's RFC 7638 thumbprint). `privateKey`: a private JWK or a
+ * CryptoKey with the `sign` usage — ES256 (P-256), EdDSA (Ed25519), RS256, or
+ * PS256 (an RSA JWK whose `alg` is `PS256`, or an RSA-PSS CryptoKey).
+ * `publicKey`: needed only with a non-extractable private CryptoKey.
+ *
+ * @example
+ * ```ts
+ * const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+ * const dpop: DpopKeyPair = { privateKey: pair.privateKey, publicKey: pair.publicKey };
+ * ```
+ */
+export interface DpopKeyPair {
+  /** The signing key: a private JWK (its `d` is never sent) or a CryptoKey. */
+  privateKey: CryptoKey | JsonWebKey;
+  /** The public half; derived from `privateKey` when that is a JWK or an extractable CryptoKey. */
+  publicKey?: CryptoKey | JsonWebKey;
+}
+
+/**
+ * Options of {@link ClientCredentialsAuth}. Give one of `tokenUrl`, `issuer`
+ * or `allowedIssuers` (resource discovery).
  *
  * @example
  * ```ts
@@ -99,6 +130,37 @@ export interface ClientCredentialsOptions {
    * false: RFC 6749 §3.2 requires TLS). @example true
    */
   allowInsecureAuth?: boolean;
+  /**
+   * TLS for the token endpoint and discovery (Node, Bun, Deno): a private CA,
+   * and the client certificate that `tls_client_auth` and
+   * `self_signed_tls_client_auth` need (RFC 8705). Tokens the server binds
+   * to the certificate (`cnf.x5t#S256`) are cached under its thumbprint, and
+   * a `Client` given this auth (and no `tls` of its own) presents the same
+   * certificate. With `fetch`, that fetch must present it itself.
+   * @example { cert: readFileSync("client.crt", "utf8"), key: readFileSync("client.key", "utf8") }
+   */
+  tls?: TlsOptions;
+  /**
+   * DPoP (RFC 9449): sender-constrained tokens. `true`: a fresh ES256 key pair
+   * per instance, its private key non-extractable. A {@link DpopKeyPair}: that
+   * key, shared by a fleet. Tokens are then requested with a proof and must come
+   * back as `token_type` `DPoP`; every request carries `Authorization: DPoP`
+   * and a fresh proof, and server nonces are followed. Left unset with
+   * `allowedIssuers`, DPoP turns on when the resource's metadata requires it
+   * (`dpop_bound_access_tokens_required`); `false` forbids it (such a resource
+   * is then a ResourceDiscoveryError). @example true
+   */
+  dpop?: boolean | DpopKeyPair;
+  /**
+   * Resource discovery (RFC 9728), instead of `tokenUrl` or `issuer`: the
+   * authorization servers this client may get tokens from, as exact issuer
+   * identifiers. A request goes out without a token; the resource's 401 names
+   * its metadata, the metadata names its authorization server, and only a
+   * server on this list is ever contacted (the client secret is never offered
+   * to whoever a resource names). Tokens are requested with `resource=` (RFC
+   * 8707) and cached per resource. @example ["https://auth.example.com"]
+   */
+  allowedIssuers?: readonly string[];
 }
 
 /**
@@ -127,4 +189,8 @@ export interface ResolvedOptions {
   readonly retryBudgetMs: number;
   readonly allowInsecureAuth: boolean;
   readonly now: () => number;
+  /** DPoP: `true` (a key given or generated), `false` (forbidden), undefined (on when a resource requires it). */
+  readonly dpop: boolean | undefined;
+  /** The issuers resource discovery may use (empty unless discovering). */
+  readonly allowedIssuers: readonly string[];
 }

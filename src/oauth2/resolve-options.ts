@@ -1,4 +1,5 @@
 import { checkClientCredentialsOptions, checkEndpointURL, resourceList, scopeTokens } from "./check-options.js";
+import { checkDpopOptions } from "./dpop-options.js";
 import type { ClientCredentialsOptions, ResolvedOptions } from "./options.js";
 
 /**
@@ -13,10 +14,12 @@ import type { ClientCredentialsOptions, ResolvedOptions } from "./options.js";
  */
 export function resolveOptions(options: ClientCredentialsOptions): ResolvedOptions {
   checkClientCredentialsOptions(options);
+  checkDpopOptions(options);
   const allowInsecureAuth = options.allowInsecureAuth === true;
   // Fail at construction, not at the first request: a bad URL or plain HTTP is a configuration error.
   if (options.tokenUrl !== undefined) checkEndpointURL(options.tokenUrl, "tokenUrl", allowInsecureAuth);
   if (options.issuer !== undefined) checkEndpointURL(options.issuer, "issuer", allowInsecureAuth);
+  for (const issuer of options.allowedIssuers ?? []) checkEndpointURL(issuer, "issuer", allowInsecureAuth);
   return {
     tokenUrl: options.tokenUrl,
     issuer: options.issuer,
@@ -31,6 +34,8 @@ export function resolveOptions(options: ClientCredentialsOptions): ResolvedOptio
     retryBudgetMs: options.retryBudgetMs ?? 30_000,
     allowInsecureAuth,
     now: options.now ?? Date.now,
+    dpop: options.dpop === undefined ? undefined : options.dpop !== false,
+    allowedIssuers: [...new Set(options.allowedIssuers ?? [])],
   };
 }
 

@@ -1,8 +1,10 @@
 import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
-import { OAuthError, TokenEndpointError } from "../errors.js";
+import { tlsFailure } from "../engine/tls-failure.js";
+import { OAuthError, TlsError, TokenEndpointError } from "../errors.js";
 import type { Token } from "../stores/store.js";
 import type { ClientAuthenticator } from "./client-auth.js";
+import type { DpopSigner } from "./dpop.js";
 import type { ResolvedOptions } from "./options.js";
 import { backoffDelay, monotonicNow, raceAbort, retryAfterMs, type Timers } from "./retry.js";
 import { parseTokenResponse } from "./token-response.js";
@@ -23,6 +25,8 @@ export interface TokenRequestContext {
   readonly authenticator: ClientAuthenticator;
   readonly fetch: FetchLike;
   readonly timers: Timers;
+  /** With DPoP: each attempt carries a proof, and the answer must be a DPoP token (RFC 9449 §5). */
+  readonly dpop?: DpopSigner | undefined;
 }
 
 /**
@@ -82,8 +86,29 @@ export async function requestToken(context: TokenRequestContext): Promise<Token>
   }
 }
 
+/** A proof the server refused for want of what its answer just gave: a nonce, or its clock. */
+class ProofRetry {
+  constructor(
+    readonly error: OAuthError,
+    readonly nonce: string | undefined,
+  ) {}
+}
+
+/** One attempt; a DPoP proof refused with `use_dpop_nonce` is answered once with the nonce given (RFC 9449 §8). */
 async function attemptOnce(context: TokenRequestContext, deadline: number): Promise<Token | RetryableFailure> {
-  const { endpoint, options, authenticator } = context;
+  const first = await sendOnce(context, deadline, undefined);
+  if (!(first instanceof ProofRetry)) return first;
+  const second = await sendOnce(context, deadline, first.nonce);
+  if (second instanceof ProofRetry) throw second.error;
+  return second;
+}
+
+async function sendOnce(
+  context: TokenRequestContext,
+  deadline: number,
+  nonce: string | undefined,
+): Promise<Token | RetryableFailure | ProofRetry> {
+  const { endpoint, options, authenticator, dpop } = context;
   const sentAt = options.now();
   const headers = new Headers({
     "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
@@ -92,6 +117,8 @@ async function attemptOnce(context: TokenRequestContext, deadline: number): Prom
   const body = tokenRequestBody(options);
   // A fresh client assertion per attempt: its jti must never repeat (RFC 7523 §3 item 7).
   await authenticator.apply(headers, body, endpoint, sentAt);
+  // RFC 9449 §5: a fresh proof per attempt, htu the token endpoint.
+  if (dpop !== undefined) headers.set("dpop", await dpop.proof("POST", endpoint, nonce === undefined ? {} : { nonce }));
   const controller = new AbortController();
   const cancelTimeout = context.timers.start(Math.max(0, deadline - monotonicNow()), () => controller.abort(), true);
   try {
@@ -106,10 +133,13 @@ async function attemptOnce(context: TokenRequestContext, deadline: number): Prom
       ...(inBrowser ? { credentials: "omit" as const } : {}),
     });
     // Raced with the abort too: a fetch that ignores its signal still ends within the budget.
-    const answer = context.fetch(request).then((response) => readAnswer(endpoint, response, sentAt));
+    const answer = context.fetch(request).then((response) => readAnswer(endpoint, response, sentAt, dpop));
     return await raceAbort(answer, controller.signal);
   } catch (error) {
-    if (error instanceof OAuthError || error instanceof TokenEndpointError) throw error;
+    if (error instanceof OAuthError || error instanceof TokenEndpointError || error instanceof TlsError) throw error;
+    // A certificate problem does not go away by asking again (issue 14): named at once, with the option to fix.
+    const tls = controller.signal.aborted ? undefined : tlsFailure(error, describeEndpoint(endpoint), undefined);
+    if (tls !== undefined) throw tls;
     const reason = controller.signal.aborted ? "no answer within retryBudgetMs" : "a network error";
     return new RetryableFailure(reason, undefined, undefined, safeCause(error));
   } finally {
@@ -117,8 +147,15 @@ async function attemptOnce(context: TokenRequestContext, deadline: number): Prom
   }
 }
 
-async function readAnswer(endpoint: string, response: Response, sentAt: number): Promise<Token | RetryableFailure> {
+async function readAnswer(
+  endpoint: string,
+  response: Response,
+  sentAt: number,
+  dpop: DpopSigner | undefined,
+): Promise<Token | RetryableFailure | ProofRetry> {
   const { status } = response;
+  // RFC 9449 §8.2: a DPoP-Nonce on any answer is the one to use next.
+  const learned = dpop?.learn(endpoint, response.headers);
   if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
     await response.body?.cancel();
     throw new TokenEndpointError(
@@ -132,7 +169,15 @@ async function readAnswer(endpoint: string, response: Response, sentAt: number):
     return new RetryableFailure(`${status}`, status, retryAfterMs(response.headers, Date.now()));
   }
   const text = await readCapped(response, `the token endpoint ${describeEndpoint(endpoint)}`);
-  return parseTokenResponse(status, response.headers, text, sentAt);
+  try {
+    return parseTokenResponse(status, response.headers, text, sentAt, dpop === undefined ? "Bearer" : "DPoP");
+  } catch (error) {
+    if (!(error instanceof OAuthError) || learned === undefined) throw error;
+    // RFC 9449 §8: use_dpop_nonce with a nonce; a stale iat from a server whose clock we just learned.
+    if (error.error === "use_dpop_nonce" && learned.nonce !== undefined) return new ProofRetry(error, learned.nonce);
+    if (error.error === "invalid_dpop_proof" && learned.clockMoved) return new ProofRetry(error, learned.nonce);
+    throw error;
+  }
 }
 
 /** Token responses and metadata documents are a few KB at most; past this the answer is not one (and is not kept). */

@@ -22,7 +22,9 @@ export const MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60;
  * - `access_token`: a non-empty string of visible ASCII (it goes in a header);
  * - `token_type`: required; `Bearer` in any case, normalised to `"Bearer"`;
  *   anything else (`DPoP`, `mac`) is a TokenEndpointError naming it, since it
- *   would be wrong to send it as a Bearer token;
+ *   would be wrong to send it as a Bearer token. With `expect: "DPoP"` (the
+ *   request carried a proof) only `DPoP` is accepted, normalised to `"DPoP"`:
+ *   a Bearer answer to a DPoP request is a downgrade (RFC 9449 §5) and an error;
  * - `expires_in`: a number or a string of digits (Azure AD v1 sends `"3599"`);
  *   absent or null → no `expiresAt` (the token serves until a 401); `0` →
  *   `expiresAt === now` (already expired: handed to the callers that asked,
@@ -46,7 +48,13 @@ export const MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60;
  * token.tokenType; // "Bearer"
  * ```
  */
-export function parseTokenResponse(status: number, headers: Headers, bodyText: string, now: number): Token {
+export function parseTokenResponse(
+  status: number,
+  headers: Headers,
+  bodyText: string,
+  now: number,
+  expect: "Bearer" | "DPoP" = "Bearer",
+): Token {
   const body = parseJsonObject(bodyText, status, headers);
   if (status !== 200) throw errorFromBody(status, body);
   const accessToken = body.access_token;
@@ -59,7 +67,7 @@ export function parseTokenResponse(status: number, headers: Headers, bodyText: s
       { status },
     );
   }
-  const tokenType = checkTokenType(body.token_type, status);
+  const tokenType = checkTokenType(body.token_type, status, expect);
   const lifetime = lifetimeSeconds(body.expires_in, status);
   const scope = body.scope;
   if (scope !== undefined && scope !== null && typeof scope !== "string") {
@@ -105,15 +113,23 @@ export function lifetimeSeconds(value: unknown, status: number): number | undefi
   return Math.min(Math.floor(seconds), MAX_LIFETIME_SECONDS);
 }
 
-function checkTokenType(value: unknown, status: number): string {
+function checkTokenType(value: unknown, status: number, expect: "Bearer" | "DPoP"): string {
   if (typeof value !== "string" || value === "") {
     throw new TokenEndpointError("the token response has no token_type (RFC 6749 §5.1)", { status });
   }
   // RFC 6749 §5.1: token_type is case insensitive.
+  if (expect === "DPoP") {
+    if (value.toLowerCase() === "dpop") return "DPoP";
+    throw new TokenEndpointError(
+      `the token endpoint answered a DPoP request with a "${printable(value)}" token, not a DPoP-bound one ` +
+        "(RFC 9449 §5): check that the authorization server supports DPoP for this client",
+      { status },
+    );
+  }
   if (value.toLowerCase() === "bearer") return "Bearer";
   throw new TokenEndpointError(
-    `the token endpoint issued a "${printable(value)}" token; authflow sends Bearer tokens only ` +
-      "(a DPoP token needs a proof per request, RFC 9449): ask the server for Bearer tokens",
+    `the token endpoint issued a "${printable(value)}" token to a request for a Bearer token; ` +
+      "for DPoP-bound tokens (RFC 9449) set dpop: true, else ask the server for Bearer tokens",
     { status },
   );
 }

@@ -17,6 +17,7 @@ import {
   keyedDigest,
 } from "./digest-hash.js";
 import { canonicalAlgorithms, checkOptions, type DigestAuthOptions } from "./digest-options.js";
+import { DigestProxy, proxyMode } from "./digest-proxy.js";
 import { type DigestAttempt, type DigestIdentity, DigestSession } from "./digest-session.js";
 import { MAX_CACHED_CHALLENGE, ProtectionSpaces, splitUrl } from "./digest-spaces.js";
 
@@ -129,6 +130,15 @@ export class DigestAuth implements Auth {
   [credentialIdentity](): string {
     this.#guardIdentity ??= keyedIdentity("d", this.username, this.#password);
     return this.#guardIdentity;
+  }
+
+  /**
+   * @internal Proxy mode: these credentials answering a proxy's 407 with
+   * `Proxy-Authorization` (RFC 9110 §11.7), its challenges cached apart from
+   * the origins' (src/schemes/digest-proxy.ts).
+   */
+  [proxyMode](): DigestProxy {
+    return new DigestProxy(this.#identity, this.#algorithms);
   }
 
   /** @internal How many protection spaces this DigestAuth remembers (all origins): bounded, for tests. */

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { stringify } from "node:querystring";
 import type { Dispatcher } from "undici";
 
 /**
@@ -128,10 +127,20 @@ export function toIncomingHeaders(headers: Headers): IncomingHttpHeaders {
   return result;
 }
 
-/** The request-target with `query` serialised the way undici does it (node:querystring). */
+interface QueryString {
+  stringify(query: Record<string, unknown>): string;
+}
+
+/**
+ * The request-target with `query` serialised the way undici does it
+ * (node:querystring, reached at run time: the Node transport that imports
+ * this module is loaded lazily by the core, and must bundle for browsers).
+ */
 export function pathWithQuery(path: string, query: Record<string, unknown> | undefined | null): string {
   if (query === undefined || query === null) return path;
-  const serialised = stringify(query as Parameters<typeof stringify>[0]);
+  const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+  const querystring = host.process?.getBuiltinModule?.("node:querystring") as QueryString;
+  const serialised = querystring.stringify(query);
   return serialised === "" ? path : `${path}?${serialised}`;
 }
 

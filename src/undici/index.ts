@@ -13,7 +13,10 @@ import { hasAnyHeader, pathWithQuery, withAuthorization, withoutHeaders } from "
 import { CheckedHop, chainStanding, type Follower, followerOf } from "./redirect.js";
 import { type AuthInterceptorOptions, type InterceptorState, resolveState, type Site, siteOf } from "./state.js";
 
+export type { ProxyAgentOptions } from "./proxy-agent.js";
+export { proxyAgent } from "./proxy-agent.js";
 export type { AuthInterceptorOptions } from "./state.js";
+export { tlsAgent } from "./tls.js";
 
 type DispatchBody = Exclude<Dispatcher.DispatchOptions["body"], undefined>;
 /** One call of the interceptor: where to send, what, and whom to tell. */

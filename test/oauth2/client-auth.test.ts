@@ -179,7 +179,7 @@ describe("configuration errors and redaction", () => {
 
   it("an unknown method is a TypeError", () => {
     expect(() =>
-      createClientAuthenticator({ clientId: "c", clientAuth: "tls_client_auth" as never, clientSecret: "s" }),
+      createClientAuthenticator({ clientId: "c", clientAuth: "made_up_method" as never, clientSecret: "s" }),
     ).toThrow(TypeError);
   });
 

@@ -177,7 +177,7 @@ async function buildBundles(): Promise<void> {
       ...common,
       platform: "node",
       stdin: {
-        contents: 'export * from "./src/index.ts"; export { authInterceptor } from "./src/undici.ts";',
+        contents: 'export * from "./src/index.ts"; export { authInterceptor } from "./src/undici/index.ts";',
         resolveDir: SOURCE,
         loader: "ts",
       },

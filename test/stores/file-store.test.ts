@@ -116,7 +116,7 @@ describe("FileTokenStore", () => {
 
   it("withLock: holders in several processes take turns (no lost update in 4 × 15 increments)", async () => {
     const path = newPath();
-    const module = join(dirname(builtCli()), "..", "stores", "file.js");
+    const module = join(dirname(builtCli()), "..", "node", "file-store.js");
     const script = `
       const { FileTokenStore } = await import(${JSON.stringify(module)});
       const store = new FileTokenStore({ path: ${JSON.stringify(path)} });
