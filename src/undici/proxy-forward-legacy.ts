@@ -15,7 +15,7 @@ import type { GuardTicket, RejectionGuard } from "../guard/guard.js";
 import { newRound, type ProxyRound } from "../schemes/proxy-auth.js";
 import type { ProxyEndpoint } from "../schemes/proxy-options.js";
 import { proxyHeaders } from "./proxy-headers.js";
-import { REFUSAL_HEADER } from "./proxy-refusal.js";
+import { CARRIER_STATUS } from "./proxy-refusal.js";
 
 type Handler = Dispatcher.DispatchHandler;
 /** A handler with the old-style methods. */
@@ -137,8 +137,7 @@ export class LegacyForward {
       return caller.onHeaders(status, raw, resume, message);
     }
     if (refusalToken === undefined) return caller.onHeaders(status, raw, resume, message);
-    const marked = [...raw, Buffer.from(REFUSAL_HEADER), Buffer.from(refusalToken)];
-    return caller.onHeaders(599, marked, resume, message);
+    return caller.onHeaders(CARRIER_STATUS, raw, resume, refusalToken);
   }
 
   onData(chunk: Buffer): boolean {

@@ -3,9 +3,10 @@
  * or-cache fetch, step 14: no window to prompt in), so through fetch a
  * proxy's final 407 would reach `Client` as a bare "fetch failed". The
  * Client's own transport therefore has the proxy dispatcher hand a final 407
- * to fetch as status 599 with a marker header only this process knows, and
- * turns it back into the proxy's 407 Response: the contract's "a final 407
- * on a plain request is returned as the response".
+ * to fetch as status 599 whose status text is a token only this transport
+ * knows (the status line is what every undici's fetch passes on as given),
+ * and turns it back into the proxy's 407 Response: the contract's "a final
+ * 407 on a plain request is returned as the response".
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
@@ -13,13 +14,11 @@ import type { Dispatcher } from "undici";
 type Handler = Dispatcher.DispatchHandler;
 type Controller = Dispatcher.DispatchController;
 
-/** The marker header's name; its value is a per-transport random token. */
-export const REFUSAL_HEADER = "x-authflow-proxy-refusal";
-/** The status a final 407 travels through fetch as. */
-const CARRIER_STATUS = 599;
+/** The status a final 407 travels through fetch as; its status text is the transport's token. */
+export const CARRIER_STATUS = 599;
 
 /**
- * A handler that passes a 407 on as {@link CARRIER_STATUS} with the marker.
+ * A handler that passes a 407 on as {@link CARRIER_STATUS}, the token as its status text.
  *
  * @example
  * ```ts
@@ -46,8 +45,7 @@ export class CarriedRefusal implements Handler {
       this.#inner.onResponseStart?.(controller, status, headers, message);
       return;
     }
-    const marked = { ...headers, [REFUSAL_HEADER]: this.#token };
-    this.#inner.onResponseStart?.(controller, CARRIER_STATUS, marked, message);
+    this.#inner.onResponseStart?.(controller, CARRIER_STATUS, headers, this.#token);
   }
   onResponseData(controller: Controller, chunk: Buffer): void {
     this.#inner.onResponseData?.(controller, chunk);
@@ -69,8 +67,10 @@ export class CarriedRefusal implements Handler {
  * ```
  */
 export function restoreRefusal(response: Response, token: string): Response {
-  if (response.status !== CARRIER_STATUS || response.headers.get(REFUSAL_HEADER) !== token) return response;
-  const headers = new Headers(response.headers);
-  headers.delete(REFUSAL_HEADER);
-  return new Response(response.body, { status: 407, statusText: "Proxy Authentication Required", headers });
+  if (response.status !== CARRIER_STATUS || response.statusText !== token) return response;
+  return new Response(response.body, {
+    status: 407,
+    statusText: "Proxy Authentication Required",
+    headers: response.headers,
+  });
 }

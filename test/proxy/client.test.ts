@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthRejectedError, Client, DigestAuth, InvalidArgumentError, ProxyError } from "../../src/index.js";
+import { AuthRejectedError, BasicAuth, Client, DigestAuth, InvalidArgumentError, ProxyError } from "../../src/index.js";
 import { createTestCertificates, type TestCertificates } from "../../src/server/index.js";
 import { startTestProxy } from "./proxy-server.js";
 
@@ -28,6 +28,10 @@ beforeAll(async () => {
     request.on("data", (chunk: string) => (body += chunk));
     request.on("end", () => {
       seen.push({ headers: request.headers, body });
+      if (request.url?.startsWith("/redirect") === true) {
+        response.writeHead(302, { location: `${secureUrl}/landing` }).end();
+        return;
+      }
       response.end(`ok ${request.method} ${request.url} ${body.length}`);
     });
   };
@@ -148,6 +152,45 @@ describe("through the test proxy", () => {
       expect(proxy.requests.length).toBe(hits);
       // Each refused tunnel: the challenge and one answer.
       expect(hits).toBe(6);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a redirect to another origin: proxy credentials on each proxy hop, at no origin", async () => {
+    const proxy = await startTestProxy({ basic: DIGEST });
+    try {
+      const client = new Client({
+        proxy: { url: proxy.url, auth: new BasicAuth("alice", "s3cret") },
+        tls: { ca: certificates.ca.cert },
+      });
+      const before = seen.length;
+      const response = await client.get(`${plainUrl}/redirect`);
+      expect(await response.text()).toBe("ok GET /landing 0");
+      expect(seen.slice(before).map((entry) => entry.headers["proxy-authorization"])).toEqual([undefined, undefined]);
+      const basic = `Basic ${btoa("alice:s3cret")}`;
+      expect(proxy.requests.map((entry) => [entry.method, entry.proxyAuthorization])).toEqual([
+        ["GET", basic],
+        ["CONNECT", basic],
+      ]);
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("RED-07 (b): a redirect from a proxied origin to a noProxy host goes direct, without Proxy-Authorization", async () => {
+    const proxy = await startTestProxy({ basic: DIGEST });
+    try {
+      // Credentials in the proxy URL; 127.0.0.1 (the https origin) in noProxy, localhost (the http origin) proxied.
+      const url = proxy.url.replace("http://", "http://alice:s3cret@");
+      const client = new Client({ proxy: { url, noProxy: ["127.0.0.1"] }, tls: { ca: certificates.ca.cert } });
+      const before = seen.length;
+      const response = await client.get(`${plainUrl.replace("127.0.0.1", "localhost")}/redirect`);
+      expect(await response.text()).toBe("ok GET /landing 0");
+      expect(seen.slice(before).map((entry) => entry.headers["proxy-authorization"])).toEqual([undefined, undefined]);
+      expect(proxy.requests.map((entry) => `${entry.method} ${entry.status}`)).toEqual(["GET 407", "GET 302"]);
+      await client.close();
     } finally {
       await proxy.close();
     }

@@ -52,6 +52,16 @@ describe("proxy: env (curl's rules)", () => {
     expect(resolveProxy("proxy", "env", context({}))).toBeUndefined();
   });
 
+  it("RED-07 (c): each proxy has its own credentials; one without gets none of another's", () => {
+    const proxy = resolveProxy(
+      "proxy",
+      "env",
+      context({ http_proxy: "http://u:p@a.proxy:3128", https_proxy: "http://b.proxy:3128" }),
+    );
+    expect(proxy?.endpointFor(new URL("http://api.example.com/"))?.credentials).toBeDefined();
+    expect(proxy?.endpointFor(new URL("https://api.example.com/"))?.credentials).toBeUndefined();
+  });
+
   it("an explicit proxy takes loopback targets too (it was asked for), except noProxy", () => {
     const proxy = resolveProxy("proxy", { url: "http://127.0.0.1:3128", noProxy: ["localhost"] }, context({}));
     expect(proxy?.endpointFor(new URL("http://127.0.0.1:8080/"))?.origin).toBe("http://127.0.0.1:3128");
