@@ -1,5 +1,6 @@
 import type { Auth, AuthFlow } from "../engine/auth.js";
 import { authorizationFor, credentialIdentity, markHttpChallenges, mayAuthorize } from "../engine/capabilities.js";
+import { untilAborted } from "../engine/flow.js";
 import { InvalidArgumentError, MissingCredentialsError, NetrcError } from "../errors.js";
 import { guardedSend } from "../guard/late.js";
 import { redactable } from "../support/redact.js";
@@ -115,7 +116,7 @@ export class NetrcAuth implements Auth {
     const cached = this.#byHost.get(hostname);
     if (cached !== undefined) return cached;
     // The read is shared by concurrent requests; each waits only as long as its own signal allows.
-    const entry = findNetrcEntry(await abortable(this.#load(), signal), hostname);
+    const entry = findNetrcEntry(await untilAborted(this.#load(), signal), hostname);
     // CVE-2024-11053: a matching entry without a password stops the search; nothing is sent.
     const basic = entry?.password === undefined ? null : new BasicAuth(entry.login ?? "", entry.password);
     this.#byHost.set(hostname, basic);
@@ -236,26 +237,6 @@ function kindOf(info: FileStats): string {
   if (info.isBlockDevice()) return "a block device";
   if (info.isSocket()) return "a socket";
   return "not a file";
-}
-
-/** `promise`, or the signal's reason as soon as it aborts: a stuck read never holds a request past its deadline. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** `$NETRC`, else `~/.netrc` (`%USERPROFILE%\.netrc` on Windows). */
