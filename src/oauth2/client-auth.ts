@@ -1,5 +1,5 @@
 import type { CryptoKey as JoseKey, JWK } from "jose";
-import { MissingCredentialsError } from "../errors.js";
+import { InvalidArgumentError, MissingCredentialsError } from "../errors.js";
 import { REDACTED, redactable } from "../support/redact.js";
 import { jose } from "./jose.js";
 import type { ClientAuthMethod, PrivateKeyInput } from "./options.js";
@@ -66,7 +66,7 @@ export function clientSecretBasic(clientId: string, clientSecret: string): strin
 }
 
 /**
- * Builds the authenticator for `input.clientAuth`. Throws TypeError or
+ * Builds the authenticator for `input.clientAuth`. Throws InvalidArgumentError or
  * MissingCredentialsError when the credentials that method needs are missing.
  *
  * @example
@@ -88,7 +88,9 @@ export function createClientAuthenticator(input: ClientCredentialsInput): Client
     case "self_signed_tls_client_auth":
       return new MutualTls(input.clientId, input.clientAuth);
     default:
-      throw new TypeError(
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "clientAuth",
         `clientAuth must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, tls_client_auth or self_signed_tls_client_auth, got ${String(input.clientAuth)}`,
       );
   }
@@ -140,7 +142,11 @@ class SecretJwt implements ClientAuthenticator {
     readonly algorithm: string,
   ) {
     if (!/^HS(256|384|512)$/.test(algorithm)) {
-      throw new TypeError(`client_secret_jwt signs with HS256, HS384 or HS512, not ${algorithm}`);
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "signingAlgorithm",
+        `client_secret_jwt signs with HS256, HS384 or HS512, not ${algorithm}`,
+      );
     }
     this.#key = new TextEncoder().encode(secret);
   }
@@ -238,7 +244,11 @@ async function importPrivateKey(
 ): Promise<{ key: JoseKey | Uint8Array; algorithm: string; keyId: string | undefined }> {
   if (typeof input === "string") {
     if (signingAlgorithm === undefined) {
-      throw new TypeError('a PEM privateKey needs signingAlgorithm (e.g. "RS256", "ES256", "EdDSA")');
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "signingAlgorithm",
+        'a PEM privateKey needs signingAlgorithm (e.g. "RS256", "ES256", "EdDSA")',
+      );
     }
     return {
       key: await (await jose()).importPKCS8(input, signingAlgorithm),
@@ -251,7 +261,9 @@ async function importPrivateKey(
     return { key: input, algorithm, keyId: undefined };
   }
   const jwk = input as JWK;
-  if (typeof jwk.d !== "string") throw new TypeError("the privateKey JWK has no private part (d)");
+  if (typeof jwk.d !== "string") {
+    throw new InvalidArgumentError("ERR_INVALID_ARG_VALUE", "privateKey", "the privateKey JWK has no private part (d)");
+  }
   const algorithm = jwk.alg ?? signingAlgorithm ?? algorithmOfJwk(jwk);
   return { key: await (await jose()).importJWK(jwk, algorithm), algorithm, keyId: jwk.kid };
 }
@@ -269,7 +281,11 @@ function algorithmOfJwk(jwk: JWK): string {
     const algorithm = byCurve[jwk.crv ?? ""];
     if (algorithm !== undefined) return algorithm;
   }
-  throw new TypeError(`cannot tell the signing algorithm of a ${jwk.kty} key; set signingAlgorithm or the JWK's alg`);
+  throw new InvalidArgumentError(
+    "ERR_INVALID_ARG_VALUE",
+    "signingAlgorithm",
+    `cannot tell the signing algorithm of a ${jwk.kty} key; set signingAlgorithm or the JWK's alg`,
+  );
 }
 
 function algorithmOfCryptoKey(key: CryptoKey): string {
@@ -285,6 +301,10 @@ function algorithmOfCryptoKey(key: CryptoKey): string {
     case "Ed25519":
       return "EdDSA";
     default:
-      throw new TypeError(`cannot sign a client assertion with a ${algorithm.name} key; set signingAlgorithm`);
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "privateKey",
+        `cannot sign a client assertion with a ${algorithm.name} key; set signingAlgorithm`,
+      );
   }
 }

@@ -1,7 +1,13 @@
 import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
 import { tlsFailure } from "../engine/tls-failure.js";
-import { InsecureTransportError, InvalidURLError, TlsError, TokenEndpointError } from "../errors.js";
+import {
+  InsecureTransportError,
+  InvalidArgumentError,
+  InvalidURLError,
+  TlsError,
+  TokenEndpointError,
+} from "../errors.js";
 import { refusesPlainHttp } from "../policy/rules.js";
 import { parseURL, redactURLText } from "../support/url.js";
 import { getTouched, setBounded } from "./bounded.js";
@@ -39,7 +45,11 @@ export interface AuthorizationServerMetadata {
 export function discoveryUrls(issuer: string): [string, string] {
   const url = parseURL(issuer, "the issuer");
   if (url.search !== "" || url.hash !== "" || url.href.includes("?") || url.href.includes("#")) {
-    throw new TypeError("an issuer identifier has no query or fragment (RFC 8414 §2)");
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      "issuer",
+      "an issuer identifier has no query or fragment (RFC 8414 §2)",
+    );
   }
   const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
   return [

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
+import { InvalidArgumentError } from "../errors.js";
 import { noticeHeader } from "./scripts.js";
 
 /**
@@ -63,7 +64,11 @@ export class RedisConnection {
   constructor(settings: ConnectionSettings) {
     this.#settings = settings;
     if ((settings.client === undefined) === (settings.url === undefined)) {
-      throw new TypeError("RedisTokenStore needs exactly one of client or url");
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "RedisTokenStore.client",
+        "RedisTokenStore needs exactly one of client or url",
+      );
     }
     this.#owned = settings.client === undefined;
     this.#client = settings.client ?? new (loadRedis())(settings.url as string, fastFailOptions(settings));

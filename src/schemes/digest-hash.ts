@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors.js";
 import { md5Hex } from "../hashes/md5.js";
 import { sha1Hex, sha256Hex, sha512_256Hex, sha512Hex } from "../hashes/sha.js";
 
@@ -225,7 +226,7 @@ export function a2(
  */
 export function computeDigestResponse(input: DigestResponseInput): string {
   const resolved = resolveAlgorithm(input.algorithm);
-  if (resolved === undefined) throw new TypeError(`unsupported Digest algorithm ${input.algorithm}`);
+  if (resolved === undefined) throw unsupportedAlgorithm(input.algorithm);
   const cnonce = input.cnonce ?? "";
   const ha1 = computeHa1(resolved, input.username, input.realm, input.password, input.nonce, cnonce);
   const ha2 = hexHash(resolved.hash, a2(resolved.hash, input.method, input.uri, input.qop, input.body));
@@ -235,7 +236,7 @@ export function computeDigestResponse(input: DigestResponseInput): string {
 /** RFC 7616 §3.4.4: the userhash sent as `username` when the server offers `userhash=true`. */
 export function computeUserhash(algorithm: DigestAlgorithm | string, username: string, realm: string): string {
   const resolved = resolveAlgorithm(algorithm);
-  if (resolved === undefined) throw new TypeError(`unsupported Digest algorithm ${algorithm}`);
+  if (resolved === undefined) throw unsupportedAlgorithm(algorithm);
   return hexHash(resolved.hash, `${username}:${realm}`);
 }
 
@@ -247,4 +248,8 @@ export function constantTimeEqual(left: string, right: string): boolean {
     difference |= (left.charCodeAt(index) | 0) ^ (right.charCodeAt(index) | 0);
   }
   return difference === 0;
+}
+
+function unsupportedAlgorithm(algorithm: string): InvalidArgumentError {
+  return new InvalidArgumentError("ERR_INVALID_ARG_VALUE", "algorithm", `unsupported Digest algorithm ${algorithm}`);
 }

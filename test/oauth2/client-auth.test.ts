@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import fc from "fast-check";
 import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { MissingCredentialsError } from "../../src/errors.js";
+import { InvalidArgumentError, MissingCredentialsError } from "../../src/errors.js";
 import { clientSecretBasic, createClientAuthenticator, formUrlEncode } from "../../src/oauth2/client-auth.js";
 import { TEST_CLIENT_PRIVATE_JWK } from "../../src/server/oauth.js";
 
@@ -181,6 +181,55 @@ describe("configuration errors and redaction", () => {
     expect(() =>
       createClientAuthenticator({ clientId: "c", clientAuth: "made_up_method" as never, clientSecret: "s" }),
     ).toThrow(TypeError);
+  });
+
+  it("every bad argument is an InvalidArgumentError naming the option", async () => {
+    const cases: Array<[() => unknown, string]> = [
+      [
+        () => createClientAuthenticator({ clientId: "c", clientAuth: "made_up" as never, clientSecret: "s" }),
+        "clientAuth",
+      ],
+      [
+        () =>
+          createClientAuthenticator({
+            clientId: "c",
+            clientAuth: "client_secret_jwt",
+            clientSecret: "s",
+            signingAlgorithm: "RS256",
+          }),
+        "signingAlgorithm",
+      ],
+    ];
+    for (const [make, option] of cases) {
+      const error = (() => {
+        try {
+          make();
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error).toMatchObject({ code: "ERR_INVALID_ARG_VALUE", option });
+    }
+    const { d: _private, ...publicOnly } = TEST_CLIENT_PRIVATE_JWK as JWK;
+    const noPrivatePart = createClientAuthenticator({
+      clientId: "c",
+      clientAuth: "private_key_jwt",
+      privateKey: publicOnly,
+    });
+    await expect(noPrivatePart.apply(new Headers(), new URLSearchParams(), ENDPOINT, 0)).rejects.toMatchObject({
+      name: "InvalidArgumentError",
+      option: "privateKey",
+    });
+    const pemWithoutAlgorithm = createClientAuthenticator({
+      clientId: "c",
+      clientAuth: "private_key_jwt",
+      privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    });
+    await expect(pemWithoutAlgorithm.apply(new Headers(), new URLSearchParams(), ENDPOINT, 0)).rejects.toMatchObject({
+      name: "InvalidArgumentError",
+      option: "signingAlgorithm",
+    });
   });
 
   it("no authenticator shows its secret", () => {
