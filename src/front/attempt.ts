@@ -15,13 +15,10 @@ import {
 } from "../engine/capabilities.js";
 import { discard, type FetchLike, runAuthFlow, untilAborted } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
-import { tlsFailure } from "../engine/tls-failure.js";
-import { AuthflowError, NetworkError } from "../errors.js";
 import type { RejectionGuard } from "../guard/guard.js";
 import { headerIdentity } from "../guard/identity.js";
 import { carriesCredentials } from "../policy/rules.js";
 import { debug, debugEnabled, schemeName } from "../support/debug.js";
-import { redactURLText } from "../support/url.js";
 
 /** Everything that governs how a request (`Outgoing` in send.ts) is sent. */
 export interface SendPolicy {
@@ -49,11 +46,11 @@ export interface SendPolicy {
    */
   readonly direct?: DirectFetch | undefined;
   /**
-   * Client's rule: fetch's `TypeError("fetch failed")` (no answer at all)
-   * becomes a {@link NetworkError} that names the origin. withAuth keeps
-   * fetch's own error, as a drop-in must.
+   * Client's rule for a transport that gave no answer (`nameNetworkError` in
+   * network-error.ts); withAuth leaves it out and keeps fetch's own error, as
+   * a drop-in must.
    */
-  readonly namesNetworkErrors?: boolean;
+  readonly nameNetworkError?: (error: unknown, attempt: Attempt, platformFetch: boolean) => unknown;
 }
 
 /** `fetch`'s (url, init) form. */
@@ -103,38 +100,6 @@ function omitsCredentials(auth: Auth | null, attempt: Attempt): boolean {
 }
 
 /**
- * Client's rule: a transport that gave no answer at all becomes a
- * {@link NetworkError} naming the origin. The Fetch standard makes every
- * network failure a `TypeError` (Node and Deno say "fetch failed", Bun names
- * the socket error, Chromium "Failed to fetch"); workerd's platform fetch
- * throws a plain `Error`, so with the platform's fetch any error counts.
- * Aborts and authflow's own errors pass through.
- */
-function asNetworkError(error: unknown, attempt: Attempt, policy: SendPolicy): unknown {
-  if (policy.namesNetworkErrors !== true || attempt.signal?.aborted === true) return error;
-  if (error instanceof AuthflowError || !(error instanceof Error)) return error;
-  if (error.name === "AbortError" || error.name === "TimeoutError") return error;
-  if (!(error instanceof TypeError) && policy.direct === undefined) return error;
-  // A certificate problem is named with the option that fixes it (issue 14), not as "no answer".
-  const tls = tlsFailure(error, attempt.origin, undefined);
-  if (tls !== undefined) return tls;
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const detail =
-    typeof cause?.message === "string" && cause.message !== ""
-      ? cause.message
-      : typeof cause?.code === "string"
-        ? cause.code
-        : error.message || "network error";
-  // Some runtimes name the URL in their message: never its userinfo or query.
-  const reason = detail.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s)'"]+/gi, (url) => redactURLText(url));
-  return new NetworkError(
-    `no answer from ${attempt.origin}: ${reason}; check that the server is up and the URL is right`,
-    attempt.origin,
-    { cause: error },
-  );
-}
-
-/**
  * A request without auth. The platform's fetch ends on the signal itself; a
  * fetch of the caller's may not, so its answer is raced against the signal.
  */
@@ -180,11 +145,12 @@ class HandSetCredentials implements Auth {
 function flowTransport(policy: SendPolicy, attempt: Attempt): FetchLike {
   const { signal, extra } = attempt;
   const fetch = extra === undefined ? policy.fetch : (request: Request) => policy.fetch(request, extra);
+  const name = policy.nameNetworkError;
   const named: FetchLike =
-    policy.namesNetworkErrors === true
+    name !== undefined
       ? (request) =>
           fetch(request).catch((error: unknown) => {
-            throw asNetworkError(error, attempt, policy);
+            throw name(error, attempt, policy.direct !== undefined);
           })
       : fetch;
   return policy.direct !== undefined || signal === undefined
@@ -253,7 +219,7 @@ function sentDirectly(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise
       return response;
     },
     (error: unknown) => {
-      throw asNetworkError(error, attempt, policy);
+      throw policy.nameNetworkError === undefined ? error : policy.nameNetworkError(error, attempt, true);
     },
   );
 }

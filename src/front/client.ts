@@ -12,6 +12,7 @@ import {
 import { checkBoolean, checkFunction } from "../policy/validate.js";
 import type { ProxySetting } from "../schemes/proxy-options.js";
 import { headersOf, NO_HEADERS } from "./headers.js";
+import { nameNetworkError } from "./network-error.js";
 import { appendParams, baseURLOf, type RequestParams, resolveURL } from "./request-url.js";
 import { type SendPolicy, send } from "./send.js";
 import { resolveAuth } from "./to-auth.js";
@@ -136,7 +137,7 @@ export class Client {
       fetch: transport,
       // The global fetch (looked up per call, as the default transport does) takes (url, init) directly.
       direct: own?.direct ?? (options.fetch === undefined ? (url, init) => fetch(url, init) : undefined),
-      namesNetworkErrors: true,
+      nameNetworkError,
       auth: this.#auth,
       trustedOrigins: resolved.trustedOrigins,
       allowInsecureAuth: resolved.allowInsecureAuth,

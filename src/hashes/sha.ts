@@ -67,33 +67,47 @@ function fractions(numbers: readonly number[], k: bigint): Int32Array {
   return out;
 }
 
-interface Constants {
-  /** SHA-512's 80 round constants, hi/lo pairs; SHA-256's are the first 64 highs. */
+/** The first 80 primes, which both constant sets are derived from. */
+function primes(): number[] {
+  const found: number[] = [];
+  for (let candidate = 2; found.length < 80; candidate++) {
+    if (found.every((prime) => candidate % prime !== 0)) found.push(candidate);
+  }
+  return found;
+}
+
+/** The high (first 32-bit) halves of `pairs`: SHA-256's constants are SHA-512's, cut to 32 bits. */
+function highs(pairs: Int32Array): Int32Array {
+  return pairs.filter((_, index) => index % 2 === 0);
+}
+
+/** SHA-256's 64 round constants and initial values; derived apart from SHA-512's so SHA-256 stands alone. */
+let constants256: { readonly k256: Int32Array; readonly iv256: Int32Array } | undefined;
+
+function derive256(): { readonly k256: Int32Array; readonly iv256: Int32Array } {
+  const first = primes();
+  constants256 = { k256: highs(fractions(first.slice(0, 64), 3n)), iv256: highs(fractions(first.slice(0, 8), 2n)) };
+  return constants256;
+}
+
+interface Constants512 {
+  /** SHA-512's 80 round constants, hi/lo pairs. */
   readonly k512: Int32Array;
-  readonly k256: Int32Array;
   readonly iv512: Int32Array;
-  readonly iv256: Int32Array;
   readonly iv512t256: Int32Array;
 }
 
-let constants: Constants | undefined;
+let constants512: Constants512 | undefined;
 
-function derive(): Constants {
-  const primes: number[] = [];
-  for (let candidate = 2; primes.length < 80; candidate++) {
-    if (primes.every((prime) => candidate % prime !== 0)) primes.push(candidate);
-  }
-  const k512 = fractions(primes, 3n);
-  const iv512 = fractions(primes.slice(0, 8), 2n);
-  const k256 = new Int32Array(64);
-  for (let index = 0; index < 64; index++) k256[index] = k512[index * 2] as number;
-  const iv256 = new Int32Array(8);
-  for (let index = 0; index < 8; index++) iv256[index] = iv512[index * 2] as number;
+function derive512(): Constants512 {
+  const first = primes();
+  const k512 = fractions(first, 3n);
+  const iv512 = fractions(first.slice(0, 8), 2n);
   // SHA-512/t initial values (FIPS 180-4 §5.3.6): SHA-512 of "SHA-512/256" under IV ^ a5a5…a5.
   const tweaked = iv512.map((word) => word ^ 0xa5a5a5a5);
   const iv512t256 = sha512Words(new TextEncoder().encode("SHA-512/256"), tweaked, k512);
-  constants = { k512, k256, iv512, iv256, iv512t256 };
-  return constants;
+  constants512 = { k512, iv512, iv512t256 };
+  return constants512;
 }
 
 // ---------------------------------------------------------------------------
@@ -161,7 +175,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /** The portable sha256Hex (no platform hash), for runtimes without one and for tests. */
 export function portableSha256Hex(bytes: Uint8Array): string {
-  const { k256, iv256 } = constants ?? derive();
+  const { k256, iv256 } = constants256 ?? derive256();
   const view = pad(bytes, 64);
   const state = iv256.slice();
   const w = schedule256;
@@ -316,7 +330,7 @@ export function sha512Hex(bytes: Uint8Array): string {
 
 /** The portable sha512Hex (no platform hash), for runtimes without one and for tests. */
 export function portableSha512Hex(bytes: Uint8Array): string {
-  const { k512, iv512 } = constants ?? derive();
+  const { k512, iv512 } = constants512 ?? derive512();
   return wordsHex(sha512Words(bytes, iv512, k512), 16);
 }
 
@@ -327,6 +341,6 @@ export function sha512_256Hex(bytes: Uint8Array): string {
 
 /** The portable sha512_256Hex (no platform hash), for runtimes without one and for tests. */
 export function portableSha512_256Hex(bytes: Uint8Array): string {
-  const { k512, iv512t256 } = constants ?? derive();
+  const { k512, iv512t256 } = constants512 ?? derive512();
   return wordsHex(sha512Words(bytes, iv512t256, k512), 8);
 }
