@@ -146,8 +146,9 @@ describe("the other order (auth interceptor outside the redirect interceptor)", 
     const elsewhere = await recorder();
     const origin = await recorder(redirecting(() => `${elsewhere.url}/landing`));
     const same = await recorder(redirecting(() => "/landing"));
-    const dispatcher = wrongOrder(basicAndApiKey);
     for (const start of [origin, same]) {
+      // One dispatcher each: without `origins`, an interceptor is bound to the first origin it serves.
+      const dispatcher = wrongOrder(basicAndApiKey);
       const failure = await get(dispatcher, `${start.url}/start`).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(UnsafeRedirectError);
       expect((failure as Error).message).toContain("interceptors.redirect");

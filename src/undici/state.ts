@@ -1,9 +1,16 @@
 import type { AuthLike } from "../engine/auth.js";
-import { acknowledgerOf, authorizationFor, type FastPathAuth, hasFastPath } from "../engine/capabilities.js";
+import {
+  acknowledgerOf,
+  authorizationFor,
+  type FastPathAuth,
+  hasFastPath,
+  mayAuthorize,
+} from "../engine/capabilities.js";
 import { InvalidArgumentError } from "../errors.js";
 import { resolveAuth } from "../front/to-auth.js";
 import { type CommonOptions, resolveCommonOptions, resolveOrigins } from "../policy/options.js";
 import { refusesPlainHttp } from "../policy/rules.js";
+import { debug, debugEnabled } from "../support/debug.js";
 import type { FlowPolicy } from "./flow.js";
 
 /**
@@ -18,9 +25,11 @@ import type { FlowPolicy } from "./flow.js";
 export interface AuthInterceptorOptions extends CommonOptions {
   /**
    * The origins that receive credentials, e.g. `["https://api.example.com"]`;
-   * requests to any other origin pass through untouched. Default: every
-   * origin the dispatcher talks to. Set it whenever the dispatcher is shared
-   * or redirects are followed.
+   * requests to any other origin pass through untouched. Default: the origin
+   * of the first request the interceptor sees (an auth that knows its hosts,
+   * such as `NetrcAuth`, serves every origin it has credentials for): global
+   * fetch follows redirects as new requests, and without a bound any origin a
+   * redirect names would get the credentials.
    */
   origins?: readonly string[];
 }
@@ -44,6 +53,8 @@ export interface InterceptorState extends FlowPolicy {
   /** The credential headers (policy's set plus `sensitiveHeaders`), lower case. */
   readonly credentials: ReadonlySet<string>;
   readonly sites: Map<string, Site>;
+  /** Without `origins`: the set the first origin seen is bound into (the same object as `origins`). */
+  readonly bindsFirst: Set<string> | undefined;
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
@@ -82,6 +93,8 @@ export function resolveState(auth: AuthLike, options: AuthInterceptorOptions | u
   }
   const origins = options?.origins;
   const fast = hasFastPath(resolved) ? resolved : undefined;
+  // An auth that knows its hosts (netrc) needs no bound; any other is bound to the first origin it serves.
+  const bindsFirst = origins === undefined && !(mayAuthorize in resolved) ? new Set<string>() : undefined;
   return {
     auth: resolved,
     fast,
@@ -90,11 +103,23 @@ export function resolveState(auth: AuthLike, options: AuthInterceptorOptions | u
     guard: common.guard,
     maxFlowSteps: common.maxFlowSteps,
     maxReplayBytes: common.maxReplayBytes,
-    origins: origins === undefined ? undefined : new Set(resolveOrigins("origins", origins)),
+    origins: origins === undefined ? bindsFirst : new Set(resolveOrigins("origins", origins)),
+    bindsFirst,
     allowInsecureAuth: common.allowInsecureAuth,
     credentials: common.credentialHeaders,
     sites: new Map(),
   };
+}
+
+/** Whether `origin` receives credentials; the first origin seen binds an interceptor without `origins`. */
+function configured(state: InterceptorState, origin: string): boolean {
+  const first = state.bindsFirst;
+  if (first !== undefined && first.size === 0) {
+    first.add(origin);
+    if (debugEnabled())
+      debug(`authInterceptor: credentials bound to ${origin} (the first origin; set origins for more)`);
+  }
+  return state.origins === undefined || state.origins.has(origin);
 }
 
 /** Distinct origins judged before the cache starts over (a shared dispatcher may talk to many). */
@@ -116,7 +141,7 @@ export function siteOf(state: InterceptorState, origin: string | URL | undefined
     origin: url.origin,
     protocol: url.protocol,
     plainHttp: refusesPlainHttp(url, state.allowInsecureAuth),
-    configured: state.origins === undefined || state.origins.has(url.origin),
+    configured: configured(state, url.origin),
   };
   if (state.sites.size >= MAX_SITES) state.sites.clear();
   state.sites.set(key, site);
