@@ -129,9 +129,7 @@ async function sendable(yielded: unknown, body: BodySource, original: Request): 
     throw new FlowError(`an auth flow must yield Request objects, got ${describe(yielded)}`);
   }
   if (!yielded.bodyUsed) return yielded;
-  // The body went out with an earlier attempt. Only the caller's body is the driver's to replay, and
-  // only to where the caller sent it: a used body of the flow's own, or one re-aimed at another URL or
-  // method, is never sent empty nor swapped for the caller's.
+  // A used body is replayed only if it is the caller's, to the caller's URL and method; never sent empty.
   if (yielded.url !== original.url || yielded.method !== original.method) throw ownBodyError(yielded);
   const replay = await body.replay();
   if (replay === null) throw ownBodyError(yielded);

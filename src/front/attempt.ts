@@ -206,8 +206,7 @@ function sentDirectly(auth: Auth, attempt: Attempt, policy: SendPolicy): Promise
     // No other header: a plain object is the cheapest thing to hand fetch.
     init.headers = { authorization: header };
   } else {
-    // A copy: the chain's own headers are never written to, and a fetch wrapped by instrumentation may
-    // read them after an await of its own.
+    // A copy: the chain's headers are never written to (instrumentation may read them later).
     const sent = new Headers(headers);
     sent.set("authorization", header);
     init.headers = sent;

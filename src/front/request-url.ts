@@ -47,8 +47,7 @@ export function resolveURL(url: string | URL, prefix: string | undefined): URL {
   }
   if (prefix === undefined || SCHEME.test(url)) return requestURL(url, "the request URL");
   const path = url.charCodeAt(0) === 0x2f /* / */ ? url.slice(1) : url;
-  // A plain path (no dot segment, escape, backslash or white space) resolves under the prefix to the
-  // concatenation: one parse instead of two. Anything else takes the careful way.
+  // A plain path (no dot segment, escape, backslash, space) is the concatenation; the rest, the careful way.
   if (PLAIN_PATH.test(path) && !path.includes("/.")) return parseURL(prefix + path, "the request URL");
   return resolveUnder(url, prefix);
 }

@@ -24,9 +24,7 @@ export function toAuth(auth: AuthLike | null | undefined): Auth | null {
   );
 }
 
-// A tuple kept in a constant maps to one BasicAuth (the header is encoded once); held weakly, so the
-// map is bounded by the tuples the program holds. The guard keys by the credentials, not by this object.
-// The parts are kept beside it (the tuple holds them anyway): a tuple changed in place gets a new BasicAuth.
+// One BasicAuth per tuple, held weakly; a tuple changed in place gets a new one (its parts are compared).
 const tuples = new WeakMap<readonly unknown[], { auth: BasicAuth; username: unknown; password: unknown }>();
 
 function basicFromTuple(tuple: readonly [string, string]): BasicAuth {

@@ -82,8 +82,7 @@ export class DigestAuth implements Auth {
     this.#verifyServer = options.verifyServer ?? false;
     this.#algorithms = options.algorithms === undefined ? undefined : canonicalAlgorithms(options.algorithms);
     this.#maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-    // RFC 7616 §3.4.2: H(username ":" realm ":" passwd), once per challenge; the session never sees the password.
-    // The realm is header text (its bytes as sent); the user's parts are UTF-8.
+    // RFC 7616 §3.4.2 H(A1), once per challenge: the session never sees the password. The user's parts are UTF-8.
     this.#identity = {
       username,
       baseHa1: (challenge) =>
