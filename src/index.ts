@@ -53,4 +53,4 @@ export { NetrcAuth } from "./schemes/netrc.js";
 export type { ProxyOptions, ProxySetting } from "./schemes/proxy-options.js";
 export type { MemoryTokenStoreOptions } from "./stores/memory.js";
 export { MemoryTokenStore } from "./stores/memory.js";
-export type { Token, TokenStore } from "./stores/store.js";
+export type { RefreshOptions, Token, TokenStore } from "./stores/store.js";
