@@ -2,7 +2,7 @@ import type { AuthLike } from "../engine/auth.js";
 import { bodySource } from "../engine/body.js";
 import type { FetchLike } from "../engine/flow.js";
 import { InvalidArgumentError } from "../errors.js";
-import { type RedirectingOptions, resolveRedirectingOptions } from "../policy/options.js";
+import { type RedirectingOptions, resolveOrigins, resolveRedirectingOptions } from "../policy/options.js";
 import { requestURL } from "../policy/origin.js";
 import { headersOf } from "./headers.js";
 import { type DirectFetch, type SendPolicy, send } from "./send.js";
@@ -17,9 +17,28 @@ import { resolveAuth } from "./to-auth.js";
  * const authedFetch = withAuth(fetch, auth, { trustedOrigins: ["https://cdn.example.com"], timeout: 10_000 });
  * ```
  */
-export interface WithAuthOptions extends RedirectingOptions {}
+export interface WithAuthOptions extends RedirectingOptions {
+  /**
+   * The origins whose requests are authenticated, e.g.
+   * `["https://api.example.com"]`; a request to any other origin goes as
+   * `withAuth(fetch, null)` would send it (no auth; hand-set credential
+   * headers still under the plain-HTTP rule and the guard). Default: every
+   * origin asked for — set it when a library that follows URLs from its
+   * answers (pagination, downloads) is given this fetch.
+   * @example ["https://api.example.com"]
+   */
+  origins?: readonly string[];
+}
 
-/** The function {@link withAuth} returns: `fetch`'s own signature. */
+/**
+ * The function {@link withAuth} returns: `fetch`'s own signature.
+ *
+ * @example
+ * ```ts
+ * const authedFetch: AuthenticatedFetch = withAuth(fetch, ["user", "pass"]);
+ * const response = await authedFetch("https://api.example.com/me", { headers: { accept: "application/json" } });
+ * ```
+ */
 export type AuthenticatedFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 /** The RequestInit fields authflow itself sets on each request; every other field passes through. */
@@ -66,6 +85,7 @@ export function withAuth(
     );
   }
   const resolved = resolveRedirectingOptions(options, 0);
+  const origins = options.origins === undefined ? undefined : new Set(resolveOrigins("origins", options.origins));
   const { maxReplayBytes } = resolved;
   const policy: SendPolicy = {
     fetch: fetchFunction,
@@ -82,11 +102,20 @@ export function withAuth(
     direct: typeof fetch === "function" && fetchFunction === fetch ? (fetch as DirectFetch) : undefined,
   };
   const manual: SendPolicy = { ...policy, followRedirects: false };
+  const unauthenticated: SendPolicy = { ...policy, auth: null };
+  const unauthenticatedManual: SendPolicy = { ...manual, auth: null };
 
   const authenticatedFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const base = input instanceof Request ? input : undefined;
     const url = requestURL(base?.url ?? (input instanceof URL ? input : String(input)), "the request URL");
     const headers = headersOf(init?.headers ?? base?.headers, policy.sensitiveHeaders);
+    if (init?.body === undefined && base?.bodyUsed === true) {
+      throw new InvalidArgumentError(
+        "ERR_INVALID_ARG_VALUE",
+        "input",
+        "the Request's body was already read: build a new Request for each call (fetch refuses a used body too)",
+      );
+    }
     const rawBody = init?.body !== undefined ? init.body : (base?.body ?? null);
     const redirect = init?.redirect ?? base?.redirect ?? "follow";
     const sent = send(
@@ -98,7 +127,13 @@ export function withAuth(
         signal: init?.signal ?? base?.signal ?? undefined,
         extra: passedThrough(base, init),
       },
-      redirect === "follow" ? policy : manual,
+      origins === undefined || origins.has(url.origin)
+        ? redirect === "follow"
+          ? policy
+          : manual
+        : redirect === "follow"
+          ? unauthenticated
+          : unauthenticatedManual,
     );
     return redirect === "error" ? sent.then((response) => refuseRedirect(response, url)) : sent;
   };
