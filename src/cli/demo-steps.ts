@@ -1,9 +1,9 @@
 // The seed document's scenarios, in TypeScript, against the test server: each
 // step does what the seed does, through the library, and says what it expects
 // the server to have seen.
-import { type Auth, Client, ClientCredentialsAuth, DigestAuth, get, post, withAuth } from "../index.js";
+import { type Auth, Client, ClientCredentialsAuth, DigestAuth, type FetchLike, get, post, withAuth } from "../index.js";
 
-/** What a step needs: the test server's URL, and a second one whose tokens live 1 s. */
+/** What a step needs: the test server's URL (DPoP nonces required), and a second one whose tokens live 1 s. */
 export interface DemoContext {
   readonly url: string;
   readonly shortLivedUrl: string;
@@ -62,7 +62,7 @@ async function exchange(method: string, path: string, response: Response): Promi
 export function demoSteps(): readonly DemoStep[] {
   // One Digest object for two steps: the second shows the cached challenge.
   const digest = new DigestAuth(username, password);
-  return [...basicSteps(), ...digestSteps(digest), ...bearerSteps(), ...oauthSteps()];
+  return [...basicSteps(), ...digestSteps(digest), ...bearerSteps(), ...oauthSteps(), ...modernSteps()];
 }
 
 function basicSteps(): DemoStep[] {
@@ -201,5 +201,97 @@ async function refreshStep({ shortLivedUrl: url }: DemoContext): Promise<StepOut
     expectedRoundTrips: 4,
     expectedTokenRequests: 2,
     note: renewed ? "a new token after the 1 s lifetime" : "the token did not change",
+  };
+}
+
+// Beyond the seed: sender-constrained tokens (RFC 9449) and a resource that names its own authorization server (RFC 9728).
+function modernSteps(): DemoStep[] {
+  return [
+    { title: "DPoP — dpop: true, the server's nonce followed", run: dpopStep },
+    { title: "Discovery — allowedIssuers, RFC 9728 metadata", run: discoveryStep },
+  ];
+}
+
+/** One exchange as the demo tells it: the request, what its proof or form carried, the answer. */
+interface Seen {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** The DPoP proof's `nonce` claim, when it had one. */
+  readonly proofNonce: string | undefined;
+  /** `resource=` of a token request's form (RFC 8707). */
+  readonly resource: string | null;
+  /** The answer's JSON, when it was JSON. */
+  readonly json: Record<string, unknown> | undefined;
+}
+
+/** The global fetch, noting each exchange: what the library sent and what came back, for the step's line. */
+function recordingFetch(seen: Seen[]): FetchLike {
+  return async (request, init) => {
+    const sent = new Request(request, init);
+    const form = sent.method === "POST" ? new URLSearchParams(await sent.clone().text()) : undefined;
+    const response = await fetch(sent);
+    const json = response.headers.get("content-type")?.includes("json")
+      ? ((await response.clone().json()) as Record<string, unknown>)
+      : undefined;
+    const url = new URL(sent.url);
+    const proof = sent.headers.get("dpop");
+    const claims =
+      proof === null ? {} : JSON.parse(atob(proof.split(".")[1]?.replace(/-/g, "+").replace(/_/g, "/") ?? ""));
+    const nonce = (claims as { nonce?: unknown }).nonce;
+    seen.push({
+      method: sent.method,
+      path: url.pathname,
+      status: response.status,
+      proofNonce: typeof nonce === "string" ? nonce : undefined,
+      resource: form?.get("resource") ?? null,
+      json,
+    });
+    return response;
+  };
+}
+
+async function dpopStep({ url }: DemoContext): Promise<StepOutcome> {
+  const seen: Seen[] = [];
+  const recorder = recordingFetch(seen);
+  const auth = new ClientCredentialsAuth({
+    tokenUrl: `${url}/oauth/token`,
+    clientId,
+    clientSecret,
+    dpop: true,
+    fetch: recorder,
+  });
+  const response = await new Client({ auth, fetch: recorder }).get(`${url}/oauth/dpop-protected`);
+  const [refused, issued] = seen;
+  const tokenType = seen.at(-1)?.json?.token_type;
+  const nonceFollowed =
+    refused?.json?.error === "use_dpop_nonce" && refused.proofNonce === undefined && issued?.proofNonce !== undefined;
+  const what =
+    `POST /oauth/token → ${refused?.status} ${refused?.json?.error ?? ""}, with its nonce → ${issued?.status}; ` +
+    `${await exchange("GET", "/oauth/dpop-protected", response)}, token_type ${String(tokenType)}`;
+  return {
+    what,
+    ok: response.status === 200 && nonceFollowed && tokenType === "DPoP",
+    expectedRoundTrips: 3,
+    expectedTokenRequests: 2,
+    note: nonceFollowed ? "the proof signed the server's nonce" : "the nonce was not followed",
+  };
+}
+
+async function discoveryStep({ url }: DemoContext): Promise<StepOutcome> {
+  const seen: Seen[] = [];
+  const recorder = recordingFetch(seen);
+  const auth = new ClientCredentialsAuth({ allowedIssuers: [url], clientId, clientSecret, fetch: recorder });
+  const response = await new Client({ auth, fetch: recorder }).get(`${url}/resource/data`);
+  const issuer = seen.find((entry) => entry.path === "/.well-known/oauth-authorization-server")?.json?.issuer;
+  const resource = seen.find((entry) => entry.path === "/oauth/token")?.resource;
+  const what =
+    `GET /resource/data → ${seen[0]?.status}; issuer ${String(issuer)} found, ` +
+    `token asked with resource=${resource}; ${await exchange("GET", "/resource/data", response)}`;
+  return {
+    what,
+    ok: response.status === 200 && issuer === url && resource === `${url}/resource/data`,
+    expectedRoundTrips: 5,
+    expectedTokenRequests: 1,
   };
 }

@@ -19,7 +19,9 @@ export interface DemoOptions {
  * one whose tokens live 1 s) and runs the seed's scenarios end to end through
  * the library — Basic both ways, Digest, Bearer both ways, OAuth 2.0 client
  * credentials by hand and with `ClientCredentialsAuth` (cached token reused,
- * then refreshed). One line per step with what happened, the status and the
+ * then refreshed), then DPoP-bound tokens with the server's nonce followed
+ * (RFC 9449) and a resource that names its authorization server (RFC 9728
+ * discovery, the token requested with `resource=`). One line per step with what happened, the status and the
  * round trips the server counted, then a summary. Resolves to true when every
  * step passed; the servers are stopped either way.
  *
@@ -30,7 +32,8 @@ export interface DemoOptions {
  * ```
  */
 export async function runDemo(options: DemoOptions): Promise<boolean> {
-  const server = await startTestServer();
+  // DPoP nonces required (RFC 9449 §8): the DPoP step shows the round trip that teaches the client one.
+  const server = await startTestServer({ dpop: { requireNonce: true } });
   const shortLived = await startTestServer({ tokenTtlSeconds: 1 }).catch(async (error: unknown) => {
     await server.close();
     throw error;

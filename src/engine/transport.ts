@@ -99,14 +99,18 @@ export function platformTransport(options: TransportOptions): PlatformTransport 
   );
 }
 
-/** Node proper: Deno and Bun answer to `process` too, and are tested first. */
+/** Node proper: Deno and Bun answer to `process` (`release.name` "node") too, so they are ruled out first. */
 function isNode(): boolean {
   const host = globalThis as {
+    Bun?: unknown;
+    Deno?: unknown;
     process?: { release?: { name?: unknown }; getBuiltinModule?: unknown; versions?: { node?: unknown } };
   };
   const process = host.process;
   return (
     !inBrowser &&
+    host.Bun === undefined &&
+    host.Deno === undefined &&
     process?.release?.name === "node" &&
     typeof process.versions?.node === "string" &&
     typeof process.getBuiltinModule === "function"
@@ -231,16 +235,19 @@ function originOf(url: string): string {
 }
 
 /**
- * Internal capability of an Auth that owns TLS options (ClientCredentialsAuth
- * with `tls`): its tokens may be bound to its client certificate (RFC 8705
- * §3), so a Client given this Auth and no `tls` of its own connects with the
- * same options — one object configures both. Not public API.
+ * Internal capability of an Auth that owns a transport (ClientCredentialsAuth
+ * with `tls` or `proxy`): its tokens may be bound to its client certificate
+ * (RFC 8705 §3), and its token endpoint may be reachable only through its
+ * proxy, so a Client given this Auth connects with the same options where it
+ * sets none of its own — one object configures both. Not public API.
  */
 export const transportIdentity: unique symbol = Symbol.for("authflow.transportIdentity");
 
-/** What the Auth hands over: its TLS options, and its transport when it built one. */
+/** What the Auth hands over: its TLS options, its proxy, and its transport when it built one. */
 export interface TransportIdentity {
-  readonly tls: ResolvedTls;
+  readonly tls: ResolvedTls | undefined;
+  /** A resolved proxy setting (src/schemes/proxy-options.ts `ResolvedProxy`), passed on as it is. */
+  readonly proxy: object | undefined;
   readonly transport: PlatformTransport | undefined;
 }
 

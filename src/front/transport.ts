@@ -1,28 +1,37 @@
 /**
  * How a Client gets the transport for its `tls` and `proxy` options, or for
- * the TLS identity of its auth (ClientCredentialsAuth with a client
- * certificate: tokens bound to that certificate, RFC 8705 §3, only work over
- * connections that present it).
+ * those of its auth (ClientCredentialsAuth with `tls` or `proxy`): tokens
+ * bound to a client certificate (RFC 8705 §3) only work over connections
+ * that present it, and a network whose token endpoint is reachable only
+ * through a proxy usually has its APIs behind the same proxy.
  */
 import type { Auth } from "../engine/auth.js";
 import { type ResolvedTls, resolveTls, sameCertificate } from "../engine/tls.js";
-import { type PlatformTransport, platformTransport, transportIdentityOf } from "../engine/transport.js";
+import {
+  type PlatformTransport,
+  platformTransport,
+  type TransportIdentity,
+  transportIdentityOf,
+} from "../engine/transport.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { RejectionGuard } from "../guard/guard.js";
 import { resolveProxy } from "../schemes/proxy-options.js";
 
 /**
  * The Client's transport, or undefined for the plain fetch:
- * - its own `tls`: a transport for it (refused with a `fetch` of the caller's,
- *   which authflow cannot configure);
- * - no `tls`, an auth with a TLS identity: the auth's own transport (one set
- *   of connections for the token endpoint and the API);
- * - both: the Client's `ca`, the auth's certificate, which the Client's
- *   `tls.cert` may repeat but not replace.
+ * - its own `tls`/`proxy`: a transport for them (refused with a `fetch` of
+ *   the caller's, which authflow cannot configure);
+ * - an auth with a transport of its own (`tls`, `proxy`): what the Client
+ *   does not set comes from the auth — its `proxy` when the Client's is
+ *   left out (`proxy: false` keeps the Client direct), its certificate
+ *   always; with nothing of the Client's own, the auth's very transport
+ *   (one set of connections for the token endpoint and the API);
+ * - `tls` on both: the Client's `ca`, the auth's certificate, which the
+ *   Client's `tls.cert` may repeat but not replace.
  *
  * @example
  * ```ts
- * const transport = clientTransport({ tls: { ca } }, auth);
+ * const transport = clientTransport({ tls: { ca } }, auth, { allowInsecureAuth: false, guard: null });
  * ```
  */
 export function clientTransport(
@@ -42,12 +51,26 @@ export function clientTransport(
     );
   }
   const identity = transportIdentityOf(auth);
-  // A fetch of the caller's is trusted to present the auth's certificate itself (the CLI's transport does).
+  // A fetch of the caller's is trusted to present the auth's certificate and reach its proxy itself (the CLI's does).
   if (identity === undefined || options.fetch !== undefined) {
     return own === undefined && proxy === undefined ? undefined : platformTransport({ tls: own, proxy });
   }
-  if (own === undefined && proxy === undefined) return identity.transport ?? platformTransport({ tls: identity.tls });
-  return platformTransport({ tls: own === undefined ? identity.tls : joined(own, identity.tls), proxy });
+  return lentTransport(own, options.proxy === undefined ? identity.proxy : proxy, identity);
+}
+
+/** The transport of a Client whose auth has one: the auth's own when the Client adds nothing to it. */
+function lentTransport(
+  own: ResolvedTls | undefined,
+  proxy: object | undefined,
+  identity: TransportIdentity,
+): PlatformTransport | undefined {
+  if (own === undefined && proxy === identity.proxy) {
+    if (identity.transport !== undefined) return identity.transport;
+    if (identity.tls === undefined && proxy === undefined) return undefined;
+    return platformTransport({ tls: identity.tls, proxy });
+  }
+  const tls = own === undefined ? identity.tls : identity.tls === undefined ? own : joined(own, identity.tls);
+  return tls === undefined && proxy === undefined ? undefined : platformTransport({ tls, proxy });
 }
 
 function joined(own: ResolvedTls, auth: ResolvedTls): ResolvedTls {
@@ -80,7 +103,7 @@ export function checkRequestAuthTransport(
 ): void {
   if (callerFetch) return;
   const identity = transportIdentityOf(auth);
-  if (identity?.tls.cert === undefined) return;
+  if (identity?.tls?.cert === undefined) return;
   if (transport?.tls !== undefined && sameCertificate(transport.tls, identity.tls)) return;
   throw new InvalidArgumentError(
     "ERR_INVALID_ARG_VALUE",

@@ -1,6 +1,6 @@
 /**
  * The Node transport of `Client({ tls, proxy })` and
- * `ClientCredentialsAuth({ tls })`: the global fetch with an undici
+ * `ClientCredentialsAuth({ tls, proxy })`: the global fetch with an undici
  * dispatcher of its own (one per transport, connections reused; a proxy
  * agent when there is a proxy), loaded by src/engine/transport.ts on the
  * first request. A failed handshake rejects with a TlsError naming the

@@ -9,7 +9,7 @@ import { REDACTED, redactable } from "../support/redact.js";
 import { createClientAuthenticator } from "./client-auth.js";
 import { DpopSigner } from "./dpop.js";
 import { generateDpopKey, loadDpopKey } from "./dpop-key.js";
-import { authTls } from "./mtls.js";
+import { authTransport } from "./mtls.js";
 import type { ClientCredentialsOptions, ResolvedOptions } from "./options.js";
 import { resolveOptions } from "./resolve-options.js";
 import { resourceIdentifier } from "./resource-metadata.js";
@@ -82,6 +82,10 @@ export interface GetTokenOptions {
  *   and nothing is sent to the server named. Tokens are requested with
  *   `resource=` (RFC 8707) and cached per resource; a resource that requires
  *   DPoP turns it on (or is refused with `dpop: false`).
+ * - Transport (`tls`, `proxy`; Node, and Bun/Deno for `tls`): token,
+ *   discovery and metadata requests go through authflow's own transport with
+ *   them; a `Client` given this auth and no `tls`/`proxy` of its own uses
+ *   the same, so one object configures both.
  * - Clock skew: `expires_in` is a duration, so the expiry is counted on the
  *   local clock from when the request was sent — never later than the server's
  *   own expiry, whatever the offset between the two clocks (see
@@ -120,13 +124,13 @@ export class ClientCredentialsAuth implements Auth {
   readonly allowedIssuers: readonly string[] | undefined;
 
   readonly #sources: TokenSources;
-  /** `tls` and the transport applying it (RFC 8705), lent to a Client given this auth. */
-  readonly #tls: TransportIdentity | undefined;
+  /** `tls`, `proxy` and the transport applying them, lent to a Client given this auth. */
+  readonly #transport: TransportIdentity | undefined;
 
   constructor(options: ClientCredentialsOptions) {
     const resolved = resolveOptions(options);
-    const { tls, transport } = authTls(options);
-    this.#tls = tls === undefined ? undefined : { tls, transport };
+    const { tls, proxy, transport } = authTransport(options);
+    this.#transport = tls === undefined && proxy === undefined ? undefined : { tls, proxy, transport };
     this.clientId = resolved.clientId;
     this.clientAuth = resolved.clientAuth;
     this.tokenUrl = resolved.tokenUrl === undefined ? undefined : shownURL(resolved.tokenUrl);
@@ -225,9 +229,12 @@ export class ClientCredentialsAuth implements Auth {
     return this.#sources.fixed?.current();
   }
 
-  /** @internal Its `tls`, for a Client given this auth: bound tokens need the same certificate (RFC 8705 §3). */
+  /**
+   * @internal Its `tls` and `proxy`, for a Client given this auth: bound tokens need the same certificate
+   * (RFC 8705 §3), and a network that needs the proxy for the token endpoint needs it for the API.
+   */
   [transportIdentity](): TransportIdentity | undefined {
-    return this.#tls;
+    return this.#transport;
   }
 }
 redactable(ClientCredentialsAuth.prototype, "ClientCredentialsAuth", (auth) => ({

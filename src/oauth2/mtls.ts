@@ -1,4 +1,5 @@
 /**
+ * The transport of a ClientCredentialsAuth (its `tls` and `proxy`), and
  * OAuth 2.0 mutual TLS (RFC 8705): the client authenticates by the
  * certificate on the connection (§2.1 `tls_client_auth`: its subject, under
  * a CA the server trusts; §2.2 `self_signed_tls_client_auth`: the
@@ -10,6 +11,8 @@ import type { FetchLike } from "../engine/flow.js";
 import { certificateBody, type ResolvedTls, resolveTls } from "../engine/tls.js";
 import { type PlatformTransport, platformTransport } from "../engine/transport.js";
 import { InvalidArgumentError, MissingCredentialsError, TokenEndpointError } from "../errors.js";
+import { RejectionGuard } from "../guard/guard.js";
+import { type ResolvedProxy, resolveProxy } from "../schemes/proxy-options.js";
 import type { AuthorizationServerMetadata } from "./discovery.js";
 import { checkTransport } from "./discovery.js";
 
@@ -29,19 +32,30 @@ export function isMutualTlsMethod(method: string | undefined): boolean {
 }
 
 /**
- * The TLS of a ClientCredentialsAuth: `tls` checked (a client certificate
- * and key required by the RFC 8705 methods), and the transport that applies
- * it to token and discovery requests — unless the caller gave a `fetch`,
- * which must then present the certificate itself (authflow/undici's
- * `tlsAgent(tls)` makes such a dispatcher).
+ * The transport of a ClientCredentialsAuth, for its token, discovery and
+ * resource-metadata requests: `tls` checked (a client certificate and key
+ * required by the RFC 8705 methods) and `proxy` resolved by the rules a
+ * Client's follows (src/schemes/proxy-options.ts), applied by one transport
+ * that a Client given this auth may share. A caller's `fetch` is used as it
+ * is: it must then present the certificate itself (authflow/undici's
+ * `tlsAgent(tls)` makes such a dispatcher); a proxy cannot be applied to it,
+ * so `proxy` with `fetch` is refused. Where proxies cannot be configured
+ * (Bun, Deno, browsers) `proxy` is a ProxyError here, at construction.
  *
  * @example
  * ```ts
- * const { tls, transport } = authTls({ clientAuth: "tls_client_auth", tls: { cert, key } });
+ * const { tls, proxy, transport } = authTransport({ tls: { ca }, proxy: "http://proxy.internal:3128" });
  * ```
  */
-export function authTls(options: { clientAuth?: string | undefined; tls?: unknown; fetch?: FetchLike | undefined }): {
+export function authTransport(options: {
+  clientAuth?: string | undefined;
+  tls?: unknown;
+  proxy?: unknown;
+  fetch?: FetchLike | undefined;
+  allowInsecureAuth?: boolean | undefined;
+}): {
   readonly tls: ResolvedTls | undefined;
+  readonly proxy: ResolvedProxy | undefined;
   readonly transport: PlatformTransport | undefined;
 } {
   const tls = options.tls === undefined ? undefined : resolveTls("tls", options.tls);
@@ -50,8 +64,22 @@ export function authTls(options: { clientAuth?: string | undefined; tls?: unknow
       `clientAuth "${options.clientAuth}" needs a client certificate: give tls.cert and tls.key (PEM, RFC 8705 §2)`,
     );
   }
-  const transport = tls === undefined || options.fetch !== undefined ? undefined : platformTransport({ tls });
-  return { tls, transport };
+  // The auth's own guard: a wrong proxy password stops costing proxy hits after a few 407s, as on a Client.
+  const proxy = resolveProxy("proxy", options.proxy, {
+    allowInsecureAuth: options.allowInsecureAuth === true,
+    guard: options.proxy === undefined || options.proxy === false ? null : new RejectionGuard(),
+  });
+  if (proxy !== undefined && options.fetch !== undefined) {
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      "proxy",
+      "proxy and fetch cannot both be given: proxy configures authflow's own transport; with your own fetch, " +
+        "configure the proxy there (authflow/undici's proxyAgent makes the dispatcher)",
+    );
+  }
+  const own = tls !== undefined || proxy !== undefined;
+  const transport = own && options.fetch === undefined ? platformTransport({ tls, proxy }) : undefined;
+  return { tls, proxy, transport };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FetchLike } from "../engine/flow.js";
 import type { TlsOptions } from "../engine/tls.js";
+import type { ProxySetting } from "../schemes/proxy-options.js";
 import type { Token, TokenStore } from "../stores/store.js";
 
 /**
@@ -108,7 +109,11 @@ export interface ClientCredentialsOptions {
   refreshLeewaySeconds?: number;
   /** Where tokens are cached (default a new {@link MemoryTokenStore}). @example new RedisTokenStore(redis) */
   store?: TokenStore;
-  /** The fetch used for the token endpoint and discovery (default the global fetch). @example undiciFetch */
+  /**
+   * The fetch used for the token endpoint and discovery (default the global
+   * fetch, or authflow's own transport with `tls` or `proxy`). Not with
+   * `proxy`: configure the proxy in your fetch instead. @example undiciFetch
+   */
   fetch?: FetchLike;
   /** Called with each token fetched (not on cache hits), for logging and metrics. Errors it throws are ignored. @example (token) => metrics.increment("oauth.token") */
   onToken?: (token: Token) => void;
@@ -127,7 +132,8 @@ export interface ClientCredentialsOptions {
   retryBudgetMs?: number;
   /**
    * Allow a plain `http:` token endpoint on a host that is not loopback (default
-   * false: RFC 6749 §3.2 requires TLS). @example true
+   * false: RFC 6749 §3.2 requires TLS), and Basic to a `proxy` reached over
+   * plain `http:` that is not loopback. @example true
    */
   allowInsecureAuth?: boolean;
   /**
@@ -140,6 +146,17 @@ export interface ClientCredentialsOptions {
    * @example { cert: readFileSync("client.crt", "utf8"), key: readFileSync("client.key", "utf8") }
    */
   tls?: TlsOptions;
+  /**
+   * The proxy for the token endpoint, discovery and resource metadata (Node),
+   * as a Client's `proxy` takes it: a URL, `{ url, auth, noProxy }`, `"env"`
+   * (`HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`, curl's rules) or `false` (the
+   * default: direct). A `Client` given this auth and no `proxy` of its own
+   * sends through it too: one object configures both. `allowInsecureAuth`
+   * covers this proxy as a Client's covers its own. Elsewhere than Node, a
+   * `ProxyError` at construction.
+   * @example { url: "http://proxy.internal:3128", auth: ["alice", process.env.PROXY_PASSWORD ?? ""] }
+   */
+  proxy?: ProxySetting;
   /**
    * DPoP (RFC 9449): sender-constrained tokens. `true`: a fresh ES256 key pair
    * per instance, its private key non-extractable. A {@link DpopKeyPair}: that

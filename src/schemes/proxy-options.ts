@@ -7,6 +7,7 @@
  * `allowInsecureAuth: true` (in the proxy options, or the Client's own).
  */
 import type { AuthLike } from "../engine/auth.js";
+import { resolveTls } from "../engine/tls.js";
 import { InsecureTransportError, InvalidArgumentError } from "../errors.js";
 import type { RejectionGuard } from "../guard/guard.js";
 import { isLoopback } from "../policy/origin.js";
@@ -44,6 +45,14 @@ export interface ProxyOptions {
    * that is not loopback (default false: only Digest answers such a proxy).
    */
   allowInsecureAuth?: boolean;
+  /**
+   * The CA certificates (PEM text) that verify an `https://` proxy, replacing
+   * the platform's roots for that hop only. Left out: the `tls.ca` of the
+   * Client (or auth, or `proxyAgent`) when given — one private CA for the
+   * proxy and the origins — else the platform's roots. The origins are
+   * verified by `tls.ca` alone, never by this.
+   */
+  ca?: string | readonly string[];
 }
 
 /**
@@ -58,12 +67,14 @@ export interface ProxyOptions {
  */
 export type ProxySetting = string | URL | ProxyOptions | "env" | false;
 
-/** One proxy, ready: where it is and what answers its 407s. */
+/** One proxy, ready: where it is, what answers its 407s, and what verifies its certificate. */
 export interface ProxyEndpoint {
   readonly url: URL;
   /** `http://proxy:3128`: never with userinfo. */
   readonly origin: string;
   readonly credentials: ProxyCredentials | undefined;
+  /** `ca` of the proxy options (an https:// proxy), checked; undefined to use the origins' `tls.ca` or the roots. */
+  readonly ca: readonly string[] | undefined;
 }
 
 /**
@@ -111,6 +122,7 @@ export function resolveProxy(option: string, value: unknown, context: ProxyConte
       : (checkProxyObject(option, value) as ProxyOptions);
   const endpoint = resolveEndpoint(option, given.url, given.auth, {
     allowInsecureAuth: context.allowInsecureAuth || given.allowInsecureAuth === true,
+    ca: given.ca === undefined ? undefined : resolveTls(option, { ca: given.ca }).ca,
   });
   const noProxy = new NoProxy(given.noProxy ?? []);
   return {
@@ -172,7 +184,7 @@ function resolveEndpoint(
   option: string,
   value: string | URL,
   auth: AuthLike | undefined,
-  context: { readonly allowInsecureAuth: boolean },
+  context: { readonly allowInsecureAuth: boolean; readonly ca?: readonly string[] | undefined },
 ): ProxyEndpoint {
   const url = parseURL(value, `the ${option} URL`);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -183,6 +195,14 @@ function resolveEndpoint(
     );
   }
   const origin = url.origin;
+  if (context.ca !== undefined && url.protocol !== "https:") {
+    throw new InvalidArgumentError(
+      "ERR_INVALID_ARG_VALUE",
+      `${option}.ca`,
+      `${option}.ca verifies an https:// proxy, and ${origin} is reached over plain HTTP: use its https:// URL, ` +
+        `or leave ${option}.ca out`,
+    );
+  }
   const allowBasic = url.protocol === "https:" || isLoopback(url) || context.allowInsecureAuth;
   const credentials = credentialsOf(option, url, auth, { proxy: origin, allowBasic });
   if (credentials?.pinnedBasic === true && !allowBasic) {
@@ -191,7 +211,7 @@ function resolveEndpoint(
         "Digest (new DigestAuth, or [user, pass] with a proxy that offers it), or set allowInsecureAuth: true",
     );
   }
-  return { url: new URL(origin), origin, credentials };
+  return { url: new URL(origin), origin, credentials, ca: context.ca };
 }
 
 function credentialsOf(

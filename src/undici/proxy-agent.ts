@@ -18,6 +18,7 @@ import type { ProxyEndpoint, ProxyOptions, ResolvedProxy } from "../schemes/prox
 import { resolveProxy } from "../schemes/proxy-options.js";
 import { type ForwardRoute, forward } from "./proxy-forward.js";
 import { withoutProxyCredentials } from "./proxy-headers.js";
+import { proxyConnector } from "./proxy-tls.js";
 import { tunnelConnector } from "./proxy-tunnel.js";
 
 /**
@@ -29,7 +30,12 @@ import { tunnelConnector } from "./proxy-tunnel.js";
  * ```
  */
 export interface ProxyAgentOptions extends ProxyOptions {
-  /** TLS for the origins (inside tunnels, and `noProxy` hosts); its `ca` is trusted for an https:// proxy too. */
+  /**
+   * TLS for the origins: inside tunnels (a private CA, a client certificate
+   * for mTLS end to end) and `noProxy` hosts. Its `ca` verifies an https://
+   * proxy too unless `ca` (the proxy's own) is given; the certificate never
+   * goes to the proxy.
+   */
   tls?: TlsOptions;
   /** The bad-credential guard for the proxy's 407s (default on: 3 refusals, then 30 s of fail-fast); `false`: off. */
   rejectionGuard?: RejectionGuardOptions | false;
@@ -66,11 +72,12 @@ export function proxyAgent(options: ProxyAgentOptions): Dispatcher {
   }
   const tls = options.tls === undefined ? undefined : resolveTls("tls", options.tls);
   const guard = options.rejectionGuard === false ? null : new RejectionGuard(options.rejectionGuard ?? {});
-  const { url, auth, noProxy, allowInsecureAuth } = options;
+  const { url, auth, noProxy, allowInsecureAuth, ca } = options;
   const given: ProxyOptions = {
     url,
     ...(auth === undefined ? {} : { auth }),
     ...(noProxy === undefined ? {} : { noProxy }),
+    ...(ca === undefined ? {} : { ca }),
   };
   if (allowInsecureAuth !== undefined) given.allowInsecureAuth = allowInsecureAuth;
   const proxy = resolveProxy("proxy", given, { allowInsecureAuth: false, guard }) as ResolvedProxy;
@@ -184,8 +191,12 @@ class ProxyRoutes {
     let route = this.#routes.get(endpoint.origin);
     if (route !== undefined) return route;
     const { Pool, Agent } = this.#undici;
-    // The proxy's own TLS (an https:// proxy): the CA the caller trusts; the client certificate is for origins only.
-    const toProxy = tlsConnector(this.#tls?.ca === undefined ? {} : { ca: [...this.#tls.ca] });
+    // The proxy's own TLS (an https:// proxy): its ca, else the origins'; the client certificate is for origins only.
+    const toProxy = proxyConnector(
+      endpoint,
+      endpoint.ca ?? this.#tls?.ca,
+      endpoint.ca === undefined ? "tls.ca" : "proxy.ca",
+    );
     const pool = new Pool(endpoint.origin, { connect: toProxy });
     const connects = new Pool(endpoint.origin, { connect: toProxy, headersTimeout: CONNECT_HEADERS_TIMEOUT_MS });
     const guard = this.#proxy.guard;

@@ -123,19 +123,29 @@ describe("authflow demo", () => {
     const lines: string[] = [];
     expect(await runDemo({ out: (line) => lines.push(line) })).toBe(true);
     const steps = lines.filter((line) => /^[✓✗] /.test(line)).slice(0, -1);
-    expect(steps.length).toBeGreaterThanOrEqual(9);
+    expect(steps.length).toBeGreaterThanOrEqual(11);
     expect(steps.every((line) => line.startsWith("✓ "))).toBe(true);
-    for (const scheme of ["Basic", "Digest", "Bearer", "OAuth 2.0"]) {
+    for (const scheme of ["Basic", "Digest", "Bearer", "OAuth 2.0", "DPoP", "Discovery"]) {
       expect(steps.some((line) => line.includes(scheme))).toBe(true);
     }
     expect(lines.join("\n")).toMatch(/token reused .*1 token request/);
     expect(lines.join("\n")).toMatch(/token refreshed .*2 token requests, a new token/);
+    // RFC 9449 §8: the first proof has no nonce and is refused; the second signs the one the server gave.
+    expect(steps.find((line) => line.includes("DPoP —"))).toMatch(
+      /POST \/oauth\/token → 400 use_dpop_nonce, with its nonce → 200; GET \/oauth\/dpop-protected → 200, token_type DPoP {2}\(3 round trips, 2 token requests, the proof signed the server's nonce\)$/,
+    );
+    // RFC 9728: the resource's 401 leads to its metadata, the issuer in it, and a token asked for that resource.
+    const origin = /test server on (http:\/\/\S+)/.exec(lines[0] ?? "")?.[1];
+    expect(steps.find((line) => line.includes("Discovery —"))).toContain(
+      `GET /resource/data → 401; issuer ${origin} found, token asked with resource=${origin}/resource/data; ` +
+        "GET /resource/data → 200  (5 round trips, 1 token request)",
+    );
     expect(lines.at(-1)).toBe(`✓ ${steps.length} of ${steps.length} scenarios passed`);
   });
 
   it("the built `authflow demo` exits 0 and prints every scenario", async () => {
     const result = await runCli(["demo"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/✓ 9 of 9 scenarios passed\n$/);
+    expect(result.stdout).toMatch(/✓ 11 of 11 scenarios passed\n$/);
   });
 });
