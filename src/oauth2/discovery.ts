@@ -2,9 +2,11 @@ import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
 import { tlsFailure } from "../engine/tls-failure.js";
 import {
+  AuthRejectedError,
   InsecureTransportError,
   InvalidArgumentError,
   InvalidURLError,
+  ProxyError,
   TlsError,
   TokenEndpointError,
 } from "../errors.js";
@@ -218,7 +220,14 @@ async function fetchMetadata(
       });
       response = await fetch(request);
     } catch (error) {
-      if (signal.aborted || error instanceof TlsError) throw error;
+      // Neither a certificate problem nor a proxy's refusal goes away at the other well-known URL.
+      if (
+        signal.aborted ||
+        error instanceof TlsError ||
+        error instanceof ProxyError ||
+        error instanceof AuthRejectedError
+      )
+        throw error;
       // A certificate problem is named with the option that fixes it (issue 14).
       const tls = tlsFailure(error, new URL(url).origin, undefined);
       if (tls !== undefined) throw tls;

@@ -1,6 +1,6 @@
 import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
-import { ResourceDiscoveryError } from "../errors.js";
+import { AuthRejectedError, ProxyError, ResourceDiscoveryError, TlsError } from "../errors.js";
 import { refusesPlainHttp } from "../policy/rules.js";
 import { raceAbort, Timers } from "./retry.js";
 import { readCapped } from "./token-endpoint.js";
@@ -158,6 +158,8 @@ async function fetchDocument(
     );
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
+    // The transport's own answer (a proxy's refusal, the guard's, a certificate problem) says more than a wrap.
+    if (error instanceof ProxyError || error instanceof AuthRejectedError || error instanceof TlsError) throw error;
     throw failure(identifier, `its metadata at ${shown} could not be fetched`, new Error((error as Error)?.name));
   }
   if (response.status !== 200) {

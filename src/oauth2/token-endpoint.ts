@@ -1,7 +1,7 @@
 import type { FetchLike } from "../engine/flow.js";
 import { inBrowser } from "../engine/runtime.js";
 import { tlsFailure } from "../engine/tls-failure.js";
-import { OAuthError, TlsError, TokenEndpointError } from "../errors.js";
+import { AuthRejectedError, OAuthError, ProxyError, TlsError, TokenEndpointError } from "../errors.js";
 import type { Token } from "../stores/store.js";
 import type { ClientAuthenticator } from "./client-auth.js";
 import type { DpopSigner } from "./dpop.js";
@@ -136,7 +136,7 @@ async function sendOnce(
     const answer = context.fetch(request).then((response) => readAnswer(endpoint, response, sentAt, dpop));
     return await raceAbort(answer, controller.signal);
   } catch (error) {
-    if (error instanceof OAuthError || error instanceof TokenEndpointError || error instanceof TlsError) throw error;
+    if (settled(error)) throw error;
     // A certificate problem does not go away by asking again (issue 14): named at once, with the option to fix.
     const tls = controller.signal.aborted ? undefined : tlsFailure(error, describeEndpoint(endpoint), undefined);
     if (tls !== undefined) throw tls;
@@ -247,4 +247,19 @@ function safeCause(error: unknown): Error {
   const safe = new Error(`${error.name}${code}`);
   safe.name = error.name;
   return safe;
+}
+
+/**
+ * An answer that asking again does not change: the server's own, a
+ * certificate problem, a proxy's refusal, or the guard's after the proxy's
+ * 407s (retrying those would only hit the proxy again).
+ */
+function settled(error: unknown): boolean {
+  return (
+    error instanceof OAuthError ||
+    error instanceof TokenEndpointError ||
+    error instanceof TlsError ||
+    error instanceof ProxyError ||
+    error instanceof AuthRejectedError
+  );
 }

@@ -225,6 +225,21 @@ describe.skipIf(SQUID === undefined)("ClientCredentialsAuth({ proxy }) through s
       expect(lines.some((line) => line.proxyAuthorization.includes(btoa(CLIENT.clientSecret)))).toBe(false);
     });
 
+    it("a wrong proxy password on the CONNECT: ProxyError 407 at once, not retried as a network error", async () => {
+      const auth = new ClientCredentialsAuth({
+        tokenUrl: `${originUrl}/token`,
+        ...CLIENT,
+        tls: { ca: certificates.ca.cert },
+        proxy: { url: squid.url, auth: [PROXY_USER, "wrong"] },
+      });
+      const before = squid.log().length;
+      const seenBefore = seen.length;
+      await expect(auth.getToken()).rejects.toMatchObject({ name: "ProxyError", status: 407 });
+      // The 407 offering both schemes, then the one answer: no retry loop of CONNECTs.
+      expect((await squid.settledLog(before + 2)).slice(before).length).toBeLessThanOrEqual(2);
+      expect(seen.length).toBe(seenBefore);
+    });
+
     it("a Client with a tls of its own still takes the auth's proxy: its ca, the auth's proxy, one tunnel each", async () => {
       const auth = new ClientCredentialsAuth({
         tokenUrl: `${originUrl}/token`,
