@@ -498,7 +498,14 @@ export class ResourceDiscoveryError extends AuthflowError {
   }
 }
 
-/** The codes of {@link InvalidArgumentError}, as Node's own argument errors spell them. */
+/**
+ * The codes of {@link InvalidArgumentError}, as Node's own argument errors spell them.
+ *
+ * @example
+ * ```ts
+ * const code: InvalidArgumentCode = error.code; // "ERR_INVALID_ARG_TYPE": wrong type; "ERR_INVALID_ARG_VALUE": unusable value
+ * ```
+ */
 export type InvalidArgumentCode = "ERR_INVALID_ARG_TYPE" | "ERR_INVALID_ARG_VALUE";
 
 /**

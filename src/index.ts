@@ -1,3 +1,19 @@
+/**
+ * Authenticated HTTP for TypeScript: Basic, Digest, Bearer and OAuth 2.0
+ * client credentials on one auth-flow engine, with safe defaults (no
+ * credentials over plain HTTP or across origins). Web standards only: it runs
+ * on Node, Deno, Bun, browsers and edge workers. The Node-only parts are
+ * `authflow/undici`, `authflow/redis`, `authflow/file-store` and `authflow/server`.
+ *
+ * @example
+ * ```ts
+ * import { Client, DigestAuth } from "authflow";
+ * const client = new Client({ baseURL: "https://api.example.com", auth: new DigestAuth("user", "pass") });
+ * const response = await client.get("/private");
+ * ```
+ *
+ * @module authflow
+ */
 // Public API of `authflow`. Only exports live here.
 export type { Auth, AuthFlow, AuthLike } from "./engine/auth.js";
 export type { RequestBody } from "./engine/body.js";

@@ -76,16 +76,21 @@ export interface ClientOptions extends RedirectingOptions {
 export interface RequestOptions {
   /** This request's credentials; `null` turns the client's off. */
   auth?: AuthLike | null;
+  /** This request's headers, over the client's. */
   headers?: HeadersInit;
   /** Query parameters appended to the URL; arrays repeat the name, `undefined` values are skipped. */
   params?: RequestParams;
   /** A value sent as JSON (sets `content-type: application/json`). */
   json?: unknown;
+  /** The body: a string, bytes, Blob, URLSearchParams, FormData, a stream, or a function returning a stream (replayable). */
   body?: RequestBody | null;
+  /** Aborts the request, auth steps and redirects included. */
   signal?: AbortSignal;
   /** Milliseconds for this request, auth steps included; `false` for no limit. */
   timeout?: number | false;
+  /** Follow redirects for this request (default: the client's). */
   followRedirects?: boolean;
+  /** Most redirects for this request (default: the client's). */
   maxRedirects?: number;
 }
 

@@ -7,7 +7,15 @@ import { InvalidArgumentError, InvalidCredentialsError, InvalidURLError } from "
 import { requestURL } from "../policy/origin.js";
 import { parseURL } from "../support/url.js";
 
-/** Query parameters as a request takes them: arrays repeat the name, `undefined` values are skipped. */
+/**
+ * Query parameters as a request takes them: arrays repeat the name, `undefined` values are skipped.
+ *
+ * @example
+ * ```ts
+ * const params: RequestParams = { page: 2, tag: ["a", "b"], cursor: undefined }; // ?page=2&tag=a&tag=b
+ * await client.get("/items", { params });
+ * ```
+ */
 export type RequestParams =
   | URLSearchParams
   | Record<string, string | number | boolean | undefined | readonly (string | number | boolean)[]>;

@@ -9,6 +9,14 @@
  * new contents, never a mix; read-modify-write and `withLock` hold lock files
  * created with O_EXCL, refreshed while held and broken when their holder is
  * gone (a dead process on this host, or no refresh for `lockStaleMs`).
+ *
+ * @example
+ * ```ts
+ * import { FileTokenStore } from "authflow/file-store";
+ * const store = new FileTokenStore({ path: "/home/me/.cache/my-tool/tokens.json" });
+ * ```
+ *
+ * @module authflow/file-store
  */
 import { createHash, randomBytes } from "node:crypto";
 import { link, lstat, mkdir, open, readFile, rename, rm, unlink, utimes } from "node:fs/promises";
@@ -25,12 +33,28 @@ import {
 } from "../policy/validate.js";
 import type { Token, TokenStore } from "../stores/store.js";
 
-/** Why a {@link FileTokenStore} could not do what it was asked, and what it did instead. */
+/**
+ * Why a {@link FileTokenStore} could not do what it was asked, and what it did instead.
+ *
+ * @example
+ * ```ts
+ * const quiet: FileTokenStoreWarningCode[] = ["lock-wait-exceeded"]; // expected under contention
+ * ```
+ */
 export type FileTokenStoreWarningCode = "lock-wait-exceeded" | "unsafe-file" | "unreadable-file";
 
-/** A warning of {@link FileTokenStore}: tokens are then fetched again, nothing fails. */
+/**
+ * A warning of {@link FileTokenStore}: tokens are then fetched again, nothing fails.
+ *
+ * @example
+ * ```ts
+ * new FileTokenStore({ path, onWarning: (warning: FileTokenStoreWarning) => console.warn(warning.code, warning.message) });
+ * ```
+ */
 export interface FileTokenStoreWarning {
+  /** What happened, for programs: one of {@link FileTokenStoreWarningCode}. */
   readonly code: FileTokenStoreWarningCode;
+  /** What happened and what the store did, for people: names the file, never a token. */
   readonly message: string;
 }
 

@@ -8,6 +8,8 @@
  * import { RedisTokenStore } from "authflow/redis";
  * const store = new RedisTokenStore({ url: "redis://127.0.0.1:6379" });
  * ```
+ *
+ * @module authflow/redis
  */
 export type {
   EncryptionKeyInput,

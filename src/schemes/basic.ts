@@ -49,6 +49,7 @@ export class BasicAuth {
     this.#header = `Basic ${base64(new TextEncoder().encode(`${username}:${password}`))}`;
   }
 
+  /** The Auth contract: sets the precomputed `Authorization: Basic …` header and sends the request once. */
   *authFlow(request: Request): AuthFlow {
     request.headers.set("authorization", this.#header);
     yield request;

@@ -79,6 +79,7 @@ export class BearerAuth {
     }, `env:${name}`);
   }
 
+  /** The Auth contract: sends `Authorization: Bearer <token>`; a provider's token is asked for again once after a 401. */
   authFlow(request: Request): AuthFlow {
     // A static token needs no await: keep its flow synchronous (the fast path).
     return typeof this.#token === "string" ? staticFlow(request, this.#token) : this.#providerFlow(request);

@@ -90,6 +90,10 @@ export class DigestAuth implements Auth {
     };
   }
 
+  /**
+   * The Auth contract: answers the server's Digest challenge (or goes out preemptively with a cached one),
+   * follows `stale=true` and `nextnonce`, and checks `rspauth` with `verifyServer`.
+   */
   authFlow(request: Request): AuthFlow {
     const { origin, target } = splitUrl(request.url);
     const session = this.#spaces.find(origin, target);

@@ -11,6 +11,8 @@ function looksLikeCredential(name: string): boolean {
   return CREDENTIAL_WORDS.some((word) => name.includes(word));
 }
 
+export type { AuthFunction };
+
 /**
  * Wraps an {@link AuthFunction} as an Auth: one request, no retry. This is
  * what a function passed as `auth` becomes.
@@ -30,8 +32,6 @@ function looksLikeCredential(name: string): boolean {
  * }) });
  * ```
  */
-export type { AuthFunction };
-
 export class FunctionAuth {
   readonly #apply: AuthFunction;
 
@@ -47,6 +47,7 @@ export class FunctionAuth {
     this.#apply = apply;
   }
 
+  /** The Auth contract: runs the function on the request (or the Request it returns) and sends it once. */
   async *authFlow(request: Request): AuthFlow {
     const before = new Map(request.headers);
     const url = request.url;

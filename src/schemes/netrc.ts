@@ -45,7 +45,7 @@ interface RuntimeEnvironment {
  * missing or malformed file fails the request with
  * {@link MissingCredentialsError}; a file that is not a regular file (a FIFO,
  * a device such as `/dev/zero`, a directory — checked on the opened handle,
- * symbolic links followed), is larger than {@link MAX_NETRC_BYTES} (1 MiB) or
+ * symbolic links followed), is larger than `MAX_NETRC_BYTES` (1 MiB) or
  * cannot be read fails it with {@link NetrcError} (`ERR_NETRC`), whose
  * message names the path and the reason, never the content. A failed read is
  * not remembered: the next request tries again. The request's `signal` (its
@@ -82,6 +82,7 @@ export class NetrcAuth implements Auth {
     this.path = path;
   }
 
+  /** The Auth contract: Basic credentials for the request's host from the netrc file; none, the request as it is. */
   async *authFlow(request: Request): AuthFlow {
     const basic = await this.#basicFor(new URL(request.url).hostname, request.signal);
     if (basic === null) {

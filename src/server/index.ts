@@ -11,7 +11,15 @@
  * RFC 8705 mutual TLS when `tls.requestCert`), DPoP (RFC 9449), RFC 9728
  * protected resource metadata, and CORS with `cors`.
  *
- * @packageDocumentation
+ * @example
+ * ```ts
+ * import { startTestServer } from "authflow/server";
+ * const server = await startTestServer(); // http://127.0.0.1:<free port>
+ * await fetch(`${server.url}/basic-auth/user/pass`, { headers: { authorization: `Basic ${btoa("user:pass")}` } });
+ * await server.close();
+ * ```
+ *
+ * @module authflow/server
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";

@@ -24,6 +24,8 @@ export const TEST_CLIENT_PRIVATE_JWK: JsonWebKey & { kid: string } = Object.free
   kid: "authflow-test-es256",
 });
 
+export type { ClientAuthFailure, OAuthClientRegistration, TestClientAuthMethod };
+
 /**
  * The clients registered when `clients` is not given: one per client
  * authentication method, with these secrets.
@@ -33,8 +35,6 @@ export const TEST_CLIENT_PRIVATE_JWK: JsonWebKey & { kid: string } = Object.free
  * new ClientCredentialsAuth({ tokenUrl, clientId: "basic-client", clientSecret: "basic-secret" });
  * ```
  */
-export type { ClientAuthFailure, OAuthClientRegistration, TestClientAuthMethod };
-
 export function defaultClients(): OAuthClientRegistration[] {
   const { d: _private, ...publicKey } = TEST_CLIENT_PRIVATE_JWK;
   return [

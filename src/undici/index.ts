@@ -1,3 +1,18 @@
+/**
+ * `authflow/undici`: authflow inside undici (Node). `authInterceptor(auth)`
+ * authenticates every request of a dispatcher by the rules of `Client`;
+ * `proxyAgent` and `tlsAgent` make dispatchers for proxies and private CAs or
+ * client certificates. Uses the application's own undici (7 or 8).
+ *
+ * @example
+ * ```ts
+ * import { Agent } from "undici";
+ * import { authInterceptor } from "authflow/undici";
+ * const agent = new Agent().compose(authInterceptor(["user", "pass"], { origins: ["https://api.example.com"] }));
+ * ```
+ *
+ * @module authflow/undici
+ */
 import type { Dispatcher } from "undici";
 import type { AuthLike } from "../engine/auth.js";
 import { bodySource } from "../engine/body.js";
@@ -31,7 +46,7 @@ const UNUSED_URL = new URL("http://authflow.invalid/");
 
 /**
  * An undici interceptor that authenticates every request of a dispatcher
- * with `auth`, by the same rules as {@link Client}: credentials are refused
+ * with `auth`, by the same rules as {@link authflow!Client}: credentials are refused
  * over plain `http:` to anything but loopback (`InsecureTransportError`,
  * before any connection), request bodies are replayed after a challenge
  * (strings and bytes always; streams up to `maxReplayBytes`, else
