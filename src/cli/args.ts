@@ -1,5 +1,6 @@
 import { type CredentialOptions, checkCredentials } from "./args-auth.js";
 import { bodySpec } from "./args-body.js";
+import { type NetworkOptions, networkOptions } from "./args-network.js";
 import { type OutputOptions, outputOptions } from "./args-output.js";
 import { REQUEST_FLAGS, SERVE_FLAGS, SESSION_FLAGS } from "./flags.js";
 import { isRequestItem, parseItem, type RequestItem } from "./items.js";
@@ -26,6 +27,8 @@ export interface RequestCommand {
   /** Milliseconds; 0 for none. */
   readonly timeoutMs: number;
   readonly insecureAuth: boolean;
+  /** TLS files and the proxy: `--cacert`, `--cert`, `--key`, `-x`, `--proxy-user`, `--noproxy`. */
+  readonly network: NetworkOptions;
   /** `--session NAME`, `--session-read-only`. */
   readonly session: { readonly name: string; readonly readOnly: boolean } | undefined;
   readonly output: OutputOptions;
@@ -39,6 +42,9 @@ export interface ServeCommand {
   readonly tokenTtlSeconds: number | undefined;
   /** `--faults`: the token endpoint's fault injection routes on. */
   readonly faults: boolean;
+  /** `--tls`: https with a throwaway CA; `--mtls`: clients asked for a certificate too. */
+  readonly tls: boolean;
+  readonly mtls: boolean;
 }
 
 /** `authflow session list` or `authflow session delete NAME`. */
@@ -134,6 +140,7 @@ function requestCommand(values: FlagValues, positionals: readonly string[]): Req
     maxRedirects: integer(values["max-redirects"], "--max-redirects", 20, 0, 1000),
     timeoutMs: timeout(values.timeout),
     insecureAuth: values["insecure-auth"] === true,
+    network: networkOptions(values),
     session:
       typeof session === "string"
         ? { name: checkSessionName(session), readOnly: values["session-read-only"] === true }
@@ -153,6 +160,8 @@ function parseServe(argv: readonly string[]): Command {
     host: typeof values.host === "string" ? values.host : "127.0.0.1",
     tokenTtlSeconds: ttl === undefined ? undefined : integer(ttl, "--token-ttl", 3600, 1, 31_536_000),
     faults: values.faults === true,
+    tls: values.tls === true || values.mtls === true,
+    mtls: values.mtls === true,
   };
 }
 

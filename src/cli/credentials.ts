@@ -9,10 +9,12 @@ import {
   MissingCredentialsError,
   NetrcAuth,
   type PrivateKeyInput,
+  type TlsOptions,
   type TokenStore,
 } from "../index.js";
 import { AnyAuth } from "./anyauth.js";
 import type { CredentialOptions } from "./args-auth.js";
+import { privateKeySecrets } from "./secret-forms.js";
 import { UsageError } from "./usage.js";
 
 /** What resolving the credentials needs from the outside world. */
@@ -27,6 +29,12 @@ export interface CredentialContext {
   readonly anyauth?: boolean;
   /** Where OAuth 2.0 tokens are kept (`--session`); a fresh memory store when undefined. */
   readonly store?: TokenStore | undefined;
+  /**
+   * `--cacert`/`--cert`/`--key`: the fetch above applies them; given to
+   * ClientCredentialsAuth too, so that tokens bound to the certificate
+   * (RFC 8705 §3) are cached under its thumbprint.
+   */
+  readonly tls?: TlsOptions | undefined;
 }
 
 /** An `Auth` ready to use, the secrets it holds (kept out of everything printed), and warnings. */
@@ -125,22 +133,39 @@ async function clientCredentials(
   options: Extract<CredentialOptions, { type: "oauth2" }>,
   context: CredentialContext,
 ): Promise<ResolvedCredentials> {
-  const secret = options.clientAuth === "private_key_jwt" ? undefined : await clientSecret(options, context);
-  const privateKey = options.privateKeyFile === undefined ? undefined : await readPrivateKey(options.privateKeyFile);
+  const secret = SECRETLESS.has(options.clientAuth) ? undefined : await clientSecret(options, context);
+  const keyText = options.privateKeyFile === undefined ? undefined : await readKeyFile(options.privateKeyFile);
   const auth = new ClientCredentialsAuth({
     clientId: options.clientId,
     clientAuth: options.clientAuth,
     fetch: context.fetch,
     allowInsecureAuth: context.insecureAuth,
-    ...(options.tokenUrl === undefined ? {} : { tokenUrl: options.tokenUrl }),
-    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...endpointOptions(options),
     ...(secret === undefined ? {} : { clientSecret: secret }),
-    ...(privateKey === undefined ? {} : { privateKey }),
+    ...(keyText === undefined ? {} : { privateKey: privateKeyOf(keyText, options.privateKeyFile as string) }),
     ...(options.scope === undefined ? {} : { scope: options.scope }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
     ...(context.store === undefined ? {} : { store: context.store }),
+    ...(context.tls?.cert === undefined ? {} : { tls: context.tls }),
+    ...(options.dpop ? { dpop: true } : {}),
   });
-  return { auth, secrets: secret === undefined ? [] : [secret], username: options.clientId, warnings: [] };
+  const secrets = [
+    ...(secret === undefined ? [] : [secret]),
+    ...(keyText === undefined ? [] : privateKeySecrets(keyText)),
+  ];
+  return { auth, secrets, username: options.clientId, warnings: [] };
+}
+
+/** RFC 7523 and RFC 8705 §2: methods that authenticate without a client secret. */
+const SECRETLESS = new Set(["private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"]);
+
+/** The token endpoint, the issuer, or the issuers discovery may use (RFC 9728). */
+function endpointOptions(
+  options: Extract<CredentialOptions, { type: "oauth2" }>,
+): { tokenUrl: string } | { issuer: string } | { allowedIssuers: readonly string[] } | Record<string, never> {
+  if (options.tokenUrl !== undefined) return { tokenUrl: options.tokenUrl };
+  if (options.issuer !== undefined) return { issuer: options.issuer };
+  return options.allowedIssuers.length === 0 ? {} : { allowedIssuers: options.allowedIssuers };
 }
 
 async function clientSecret(
@@ -162,16 +187,19 @@ async function clientSecret(
   return value;
 }
 
-/** A JWK (JSON) or a PKCS#8 PEM private key from a file. */
-async function readPrivateKey(path: string): Promise<PrivateKeyInput> {
-  let text: string;
+/** The text of a `--private-key` file. */
+async function readKeyFile(path: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (error) {
     throw new MissingCredentialsError(
       `cannot read --private-key ${path} (${(error as { code?: string }).code ?? "error"})`,
     );
   }
+}
+
+/** A JWK (JSON) or a PKCS#8 PEM private key. */
+function privateKeyOf(text: string, path: string): PrivateKeyInput {
   if (!text.trimStart().startsWith("{")) return text;
   try {
     return JSON.parse(text) as JsonWebKey;

@@ -1,10 +1,18 @@
 /**
- * Failures in the CLI's own words, and their exit status: a timeout (28) and
- * a TLS failure (35) have their own (curl's numbers), so a script can tell
- * them from the rest (1); messages name the flags the user typed, never the
- * library's option names.
+ * Failures in the CLI's own words, and their exit status: a timeout (28), a
+ * TLS failure (35) and a proxy's refusal (56) have their own (curl's
+ * numbers), and so has a refused resource discovery (9), so a script can
+ * tell them from the rest (1); messages name the flags the user typed, never
+ * the library's option names.
  */
-import { AuthflowError, NetworkError, TimeoutError } from "../index.js";
+import {
+  AuthflowError,
+  InvalidArgumentError,
+  NetworkError,
+  ProxyError,
+  ResourceDiscoveryError,
+  TimeoutError,
+} from "../index.js";
 import { PromptCancelled } from "./prompt.js";
 import { UsageError } from "./usage.js";
 
@@ -16,7 +24,19 @@ import { UsageError } from "./usage.js";
  * if (status === EXIT.timeout) retryLater();
  * ```
  */
-export const EXIT = { ok: 0, failure: 1, usage: 2, timeout: 28, tls: 35, cancelled: 130 } as const;
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** RFC 9728 discovery refused: the resource named an authorization server not in --allowed-issuer, or lied. */
+  discovery: 9,
+  timeout: 28,
+  /** The server's certificate, a client certificate, the handshake, or --cacert/--cert/--key unusable. */
+  tls: 35,
+  /** The proxy refused the tunnel (CONNECT): a 407 after the credentials, a 403, a 502. */
+  proxy: 56,
+  cancelled: 130,
+} as const;
 
 interface Cause {
   readonly code?: unknown;
@@ -57,11 +77,19 @@ export function exitStatus(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof PromptCancelled) return EXIT.cancelled;
   const links = chain(error);
-  if (links.some((link) => typeof link.code === "string" && TLS_CODE.test(link.code))) return EXIT.tls;
+  if (links.some((link) => link instanceof ResourceDiscoveryError)) return EXIT.discovery;
+  if (links.some(isTlsLink)) return EXIT.tls;
+  if (links.some((link) => link instanceof ProxyError)) return EXIT.proxy;
   const timedOut = links.some(
     (link) => link instanceof TimeoutError || (typeof link.code === "string" && TIMEOUT_CODES.has(link.code)),
   );
   return timedOut ? EXIT.timeout : EXIT.failure;
+}
+
+/** A TLS failure of the connection, or TLS material (--cacert, --cert, --key) that cannot be used. */
+function isTlsLink(link: Cause): boolean {
+  if (link instanceof InvalidArgumentError) return link.option.startsWith("tls.");
+  return typeof link.code === "string" && TLS_CODE.test(link.code);
 }
 
 /**
@@ -76,7 +104,9 @@ export function exitStatus(error: unknown): number {
 export function describeError(error: unknown): string {
   const links = chain(error);
   const tls = tlsCause(links);
-  if (tls !== undefined) return inFlagWords(tlsMessage(tls));
+  if (tls !== undefined) return tlsMessage(tls);
+  const material = links.find((link) => link instanceof InvalidArgumentError && link.option.startsWith("tls."));
+  if (material !== undefined) return `TLS failure: ${inFlagWords(String(material.message))}`;
   const deepest = [...links].reverse().find((link) => typeof link.message === "string" && link.message !== "");
   if (deepest !== undefined && /\bbad port\b/i.test(String(deepest.message))) return badPort();
   if (error instanceof NetworkError) return `the request failed: ${causeText(links[2] ?? links[1])}`;
@@ -96,17 +126,17 @@ function causeText(cause: Cause | undefined): string {
   return String(cause?.message ?? cause?.code ?? "network error");
 }
 
-/** The most specific TLS error of the chain: the platform's (deepest) over authflow's own wrapper. */
+/** The TLS error of the chain: authflow's TlsError (it names the option that fixes it) over the platform's code. */
 function tlsCause(links: readonly Cause[]): Cause | undefined {
   const tls = links.filter((link) => typeof link.code === "string" && TLS_CODE.test(link.code));
-  return [...tls].reverse().find((link) => link.code !== "ERR_AUTHFLOW_TLS") ?? tls[0];
+  return tls.find((link) => link.code === "ERR_AUTHFLOW_TLS" && typeof link.message === "string") ?? tls.at(-1);
 }
 
 function tlsMessage(cause: Cause): string {
   const code = String(cause.code);
-  if (code === "ERR_AUTHFLOW_TLS") return `TLS failure: ${String(cause.message ?? "")}`;
+  if (code === "ERR_AUTHFLOW_TLS") return `TLS failure: ${inFlagWords(String(cause.message ?? ""))}`;
   const why = /SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|DEPTH_ZERO/.test(code)
-    ? "the server's certificate is not signed by a CA this machine trusts; for a private CA: NODE_EXTRA_CA_CERTS=ca.pem authflow …"
+    ? "the server's certificate is not signed by a CA this machine trusts; for a private CA: --cacert ca.pem"
     : /EXPIRED|NOT_YET_VALID/.test(code)
       ? "the server's certificate is out of its validity dates"
       : /ALTNAME|HOSTNAME/.test(code)
@@ -131,12 +161,26 @@ function badPort(): string {
 const FLAG_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/`timeout`/g, "--timeout"],
   [/\bmaxRedirects\b/g, "--max-redirects"],
+  [/\bset allowInsecureAuth: true in the proxy options\b/g, "pass --insecure-auth"],
   [/\bset allowInsecureAuth: true\b/g, "pass --insecure-auth"],
   [/\ballowInsecureAuth(: true)?/g, "--insecure-auth"],
   [/\bmaxReplayBytes\b/g, "the 1 MiB kept to resend a streamed body (-d @- from a pipe; use -d @FILE)"],
   [/\bclientSecret\b/g, "the client secret (--client-secret-env)"],
   [/\btokenUrl\b/g, "--token-url"],
-  [/give its certificate as tls\.ca \(PEM\)/g, "trust it with NODE_EXTRA_CA_CERTS=ca.pem"],
+  [/\ballowedIssuers\b/g, "--allowed-issuer"],
+  [/\bthis client has dpop: false\b/g, "DPoP is off"],
+  [/\bgive its certificate as tls\.ca \(PEM\)/g, "give its certificate with --cacert FILE (PEM)"],
+  [/\bgive tls\.cert and tls\.key\b/g, "give --cert FILE and --key FILE"],
+  [/\btls\.cert and tls\.key\b/g, "--cert and --key"],
+  [/\btls\.ca\b/g, "--cacert"],
+  [/\btls\.cert\b/g, "--cert"],
+  [/\btls\.key\b/g, "--key"],
+  [/\btls\.passphrase is missing or wrong\b/g, "its passphrase ($AUTHFLOW_KEY_PASSPHRASE, or the one typed) is wrong"],
+  [/\btls\.passphrase\b/g, "the passphrase ($AUTHFLOW_KEY_PASSPHRASE)"],
+  [/\bas proxy\.ca \(PEM\)/g, "with --cacert FILE (PEM)"],
+  [/\bproxy\.ca\b/g, "--cacert"],
+  [/\bgive proxy\.auth\b/g, "give --proxy-user USER"],
+  [/\bproxy\.auth\b/g, "--proxy-user"],
   [/\bclientId\b/g, "--client-id"],
 ];
 
@@ -163,5 +207,7 @@ export function inFlagWords(message: string): string {
 export function exitNote(status: number): string {
   if (status === EXIT.timeout) return " [exit 28: timeout]";
   if (status === EXIT.tls) return " [exit 35: TLS]";
+  if (status === EXIT.proxy) return " [exit 56: proxy]";
+  if (status === EXIT.discovery) return " [exit 9: resource discovery]";
   return "";
 }

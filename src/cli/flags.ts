@@ -23,6 +23,8 @@ export interface Flag {
 }
 
 const CREDENTIALS = "Credentials";
+const TLS = "TLS (curl's flags)";
+const PROXY = "Proxies (curl's flags; by default http_proxy, https_proxy, no_proxy…)";
 const BODY = "Request body (curl's flags, httpie's items)";
 const REQUEST = "Request";
 const SESSION = "Sessions";
@@ -101,7 +103,7 @@ export const REQUEST_FLAGS: readonly Flag[] = [
     kind: "value",
     value: "METHOD",
     group: CREDENTIALS,
-    help: "... client_secret_basic (default), client_secret_post,\n    client_secret_jwt, private_key_jwt",
+    help: "... client_secret_basic (default), client_secret_post,\n    client_secret_jwt, private_key_jwt, tls_client_auth,\n    self_signed_tls_client_auth (these two: with --cert and --key)",
   },
   {
     name: "private-key",
@@ -113,12 +115,68 @@ export const REQUEST_FLAGS: readonly Flag[] = [
   { name: "scope", kind: "value", value: '"A B"', group: CREDENTIALS, help: "... scopes, space-separated" },
   { name: "audience", kind: "value", value: "AUD", group: CREDENTIALS, help: "... the audience parameter" },
   {
+    name: "dpop",
+    kind: "boolean",
+    group: CREDENTIALS,
+    help: "... DPoP (RFC 9449): a token bound to a key made for this run,\n    a signed proof on every request",
+  },
+  {
+    name: "allowed-issuer",
+    kind: "list",
+    value: "URL",
+    group: CREDENTIALS,
+    help: "... instead of --token-url/--issuer: discover the authorization server\n    from the resource's 401 (RFC 9728), trusting only those given (repeatable)",
+  },
+  {
     name: "netrc",
     kind: "boolean",
     group: CREDENTIALS,
     help: "Basic credentials for the host from $NETRC or ~/.netrc",
   },
   { name: "netrc-file", kind: "value", value: "FILE", group: CREDENTIALS, help: "... from FILE" },
+  {
+    name: "cacert",
+    kind: "value",
+    value: "FILE",
+    group: TLS,
+    help: "trust the CA certificates in FILE (PEM, one or several) instead of\nthe system's, for every request of the run",
+  },
+  {
+    name: "cert",
+    kind: "value",
+    value: "FILE",
+    group: TLS,
+    help: "present the client certificate in FILE (PEM) to servers that ask",
+  },
+  {
+    name: "key",
+    kind: "value",
+    value: "FILE",
+    group: TLS,
+    help: "its private key (PEM); if encrypted, the passphrase is read from\n$AUTHFLOW_KEY_PASSPHRASE or asked for on the terminal",
+  },
+  {
+    name: "proxy",
+    short: "x",
+    kind: "value",
+    value: "URL",
+    group: PROXY,
+    help: "send through this http:// or https:// proxy (user:pass@ allowed;\n'' for none, whatever the environment says)",
+  },
+  {
+    name: "proxy-user",
+    kind: "value",
+    value: "USER[:PASS]",
+    group: PROXY,
+    help: "the proxy's user; PASS left out is read from $AUTHFLOW_PROXY_PASSWORD\nor asked for; answers Digest or Basic, whichever the proxy offers",
+  },
+  {
+    name: "noproxy",
+    kind: "value",
+    value: "LIST",
+    group: PROXY,
+    help: "hosts that go direct: names, .domains, IPs, CIDRs, host:port,\ncomma-separated; * for all (replaces no_proxy)",
+  },
   {
     name: "data",
     short: "d",
@@ -181,7 +239,7 @@ export const REQUEST_FLAGS: readonly Flag[] = [
     name: "insecure-auth",
     kind: "boolean",
     group: REQUEST,
-    help: "allow credentials over plain http:// to hosts other than loopback",
+    help: "allow credentials over plain http:// to hosts other than loopback\n(and Basic to an http:// proxy that is not loopback)",
   },
   {
     name: "session",
@@ -281,6 +339,18 @@ export const SERVE_FLAGS: readonly Flag[] = [
     group: OTHER,
     help: "turn on fault injection (POST/DELETE /oauth/_faults); off by default,\nsince anyone who can reach the server could make its token endpoint fail",
   },
+  {
+    name: "tls",
+    kind: "boolean",
+    group: OTHER,
+    help: "serve https with a throwaway CA made for this run; its certificate is\nwritten to a temporary file (printed; removed on stop): --cacert FILE",
+  },
+  {
+    name: "mtls",
+    kind: "boolean",
+    group: OTHER,
+    help: "with --tls: ask clients for a certificate (RFC 8705), write a client\ncertificate and key next to the CA, register mtls-client (tls_client_auth)",
+  },
   { name: "help", short: "h", kind: "boolean", group: OTHER, help: "this help" },
 ];
 
@@ -313,9 +383,22 @@ export const FOREIGN_FLAGS: Readonly<Record<string, string>> = {
   "-L": "authflow follows redirects by default (--max-redirects N; 0 to not follow)",
   "--location": "authflow follows redirects by default (--max-redirects N; 0 to not follow)",
   "--follow": "authflow follows redirects by default (--max-redirects N; 0 to not follow)",
-  "-k": "authflow does not turn certificate checks off; trust a private CA with NODE_EXTRA_CA_CERTS=FILE",
-  "--insecure": "authflow does not turn certificate checks off; trust a private CA with NODE_EXTRA_CA_CERTS=FILE",
-  "--verify": "authflow does not turn certificate checks off; trust a private CA with NODE_EXTRA_CA_CERTS=FILE",
+  "-k": "authflow does not turn certificate checks off; trust a private CA with --cacert FILE",
+  "--insecure": "authflow does not turn certificate checks off; trust a private CA with --cacert FILE",
+  "--verify": "authflow does not turn certificate checks off; trust a private CA with --cacert FILE",
+  "--capath": "give the CA certificates as one PEM file: --cacert FILE (it may hold several)",
+  "-E": "curl's -E is --cert FILE here, with --key FILE",
+  "--cert-type": "--cert and --key read PEM only (convert with openssl)",
+  "--key-type": "--cert and --key read PEM only (convert with openssl)",
+  "--pass": "the key's passphrase comes from $AUTHFLOW_KEY_PASSPHRASE, or is asked for on the terminal",
+  "-U": "curl's -U is --proxy-user USER[:PASS] here",
+  "--proxy-anyauth": "--proxy-user already answers whichever of Digest or Basic the proxy offers",
+  "--proxy-basic": "--proxy-user answers whichever of Digest or Basic the proxy offers",
+  "--proxy-digest": "--proxy-user answers whichever of Digest or Basic the proxy offers",
+  "--no-proxy": "curl's spelling: --noproxy LIST",
+  "--socks5": "SOCKS proxies are not supported: -x http://… or https://…",
+  "--proxy-cacert": "--cacert FILE is trusted for an https:// proxy too",
+  "--proxy-insecure": "authflow does not turn certificate checks off; trust the proxy's CA with --cacert FILE",
   "-s": "curl's -s is -q (--quiet) here",
   "--silent": "curl's -s is -q (--quiet) here",
   "-m": "curl's -m is --timeout SECONDS here",

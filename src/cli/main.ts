@@ -18,8 +18,9 @@ const HELP_TEXTS: Readonly<Record<HelpTopic, string>> = {
 
 /**
  * Runs the CLI on `argv` (without `node` and the script) and returns the exit
- * status: 0 done, 1 failure, 2 usage error, 3–5 for `--check-status`, 28 a
- * timeout, 35 a TLS failure, 130 when a prompt was cancelled.
+ * status: 0 done, 1 failure, 2 usage error, 3–5 for `--check-status`, 9 a
+ * refused resource discovery, 28 a timeout, 35 a TLS failure, 56 a proxy's
+ * refused tunnel, 130 when a prompt was cancelled.
  *
  * @example
  * ```ts

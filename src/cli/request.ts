@@ -1,9 +1,10 @@
-import { type Auth, Client, DigestAuth } from "../index.js";
+import { type Auth, Client, DigestAuth, type TlsOptions } from "../index.js";
 import { AnyAuth } from "./anyauth.js";
 import type { RequestCommand } from "./args.js";
 import { schemeHint } from "./challenge-hint.js";
 import { type ResolvedCredentials, resolveCredentials } from "./credentials.js";
 import { DigestMemory } from "./digest-memory.js";
+import { openNetwork } from "./network.js";
 import { type Diagnostics, responseLines, sentLines } from "./output.js";
 import { openPromptTerminal, type PromptInput, promptSecret } from "./prompt.js";
 import { prepareBody } from "./request-body.js";
@@ -33,11 +34,31 @@ export interface RequestIO extends OutputTerminal {
 export async function runRequest(command: RequestCommand, io: RequestIO, out: Diagnostics): Promise<number> {
   // A credential in the URL's query is a secret the command holds, wherever else it shows up.
   out.scrubber.addQuery(command.url);
-  const transport = createTransport({ connectTimeoutMs: command.timeoutMs });
+  const network = await openNetwork(command.network, {
+    env: io.env,
+    prompt: ask,
+    insecureAuth: command.insecureAuth,
+    connectTimeoutMs: command.timeoutMs,
+  });
   try {
-    return await exchange(command, io, out, transport);
+    // Before anything is printed: the proxy password, the key's passphrase and text.
+    out.scrubber.add(network.secrets);
+    if (network.proxyPair !== undefined) out.scrubber.addPair(network.proxyPair[0], network.proxyPair[1]);
+    for (const warning of network.warnings) out.say(`authflow: warning: ${warning}`);
+    const transport = createTransport({
+      connectTimeoutMs: command.timeoutMs,
+      dispatcher: network.dispatcher,
+      tls: network.resolvedTls,
+      // What a proxy does below the CLI's requests (CONNECT, a 407 answered), shown with -v, secrets redacted.
+      ...(network.dispatcher === undefined ? {} : { wire: watching(out, command.verbose) }),
+    });
+    try {
+      return await exchange(command, io, out, { transport, tls: network.tls });
+    } finally {
+      await transport.close();
+    }
   } finally {
-    await transport.close();
+    await network.close();
   }
 }
 
@@ -45,8 +66,9 @@ async function exchange(
   command: RequestCommand,
   io: RequestIO,
   out: Diagnostics,
-  transport: Transport,
+  connection: { readonly transport: Transport; readonly tls: TlsOptions | undefined },
 ): Promise<number> {
+  const { transport } = connection;
   const say = (text: string) => out.say(text);
   const session = await sessionOf(command, io, say);
   const memory = new DigestMemory(session?.challenges ?? []);
@@ -58,9 +80,12 @@ async function exchange(
     insecureAuth: command.insecureAuth,
     anyauth: command.anyauth,
     store: session?.tokens,
+    tls: connection.tls,
   });
   remember(out, credentials, command);
-  for (const warning of [...credentials.warnings, ...headerWarnings(command)]) say(`authflow: warning: ${warning}`);
+  for (const warning of [...credentials.warnings, ...headerWarnings(command), ...sessionWarnings(command)]) {
+    say(`authflow: warning: ${warning}`);
+  }
   await prime(credentials.auth, memory, command.url);
   const body = await prepareBody(command.body, { json: command.json, stdin: io.stdin });
   let last: SentRequest | undefined;
@@ -128,6 +153,15 @@ async function finish(
   if (notSaved) say(`authflow: nothing saved: --download keeps 2xx answers only (got ${response.status})`);
   if (command.checkStatus && response.status >= 300) return Math.min(5, Math.floor(response.status / 100));
   return rejected || notSaved ? 1 : 0;
+}
+
+/** A DPoP key lives for one run: its bound tokens are of no use to the next one. */
+function sessionWarnings(command: RequestCommand): string[] {
+  const { credentials, session } = command;
+  if (session === undefined || credentials.type !== "oauth2" || !credentials.dpop) return [];
+  return [
+    `--dpop makes a new key for each run and its tokens are bound to that key: --session ${session.name} cannot reuse them`,
+  ];
 }
 
 /** Asks on the controlling terminal; undefined when there is none. */

@@ -104,3 +104,40 @@ function base64Forms(bytes: Uint8Array): string[] {
   for (const form of [...forms]) forms.add(form.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
   return [...forms];
 }
+
+/** PEM lines shorter than this (a key's last line, `Fw==`) would match by chance. */
+const SHORTEST_KEY_LINE = 16;
+/** The members of a private JWK that are secret (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"];
+
+/**
+ * The texts of a private key file that must never be printed: the file's
+ * text, its PEM body joined and line by line (a message may quote either),
+ * or a JWK's private members.
+ *
+ * @example
+ * ```ts
+ * scrubber.add(privateKeySecrets(readFileSync("client.key", "utf8")));
+ * ```
+ */
+export function privateKeySecrets(text: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{")) return jwkSecrets(trimmed);
+  const body = trimmed
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("-----") && !/^[\w-]+:/.test(line));
+  return [trimmed, body.join(""), ...body.filter((line) => line.length >= SHORTEST_KEY_LINE)];
+}
+
+function jwkSecrets(text: string): string[] {
+  try {
+    const key = JSON.parse(text) as Record<string, unknown>;
+    return PRIVATE_JWK_MEMBERS.flatMap((member) => {
+      const value = key[member];
+      return typeof value === "string" ? [value] : [];
+    });
+  } catch {
+    return [text];
+  }
+}

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { defaultClients, isLoopbackHost, startTestServer } from "../server/index.js";
 import type { ServeCommand } from "./args.js";
 import { escapeControl } from "./safe-text.js";
+import { openServeTls, type ServeTls } from "./serve-tls.js";
 
 /** The test server's routes, as `serve` lists them. */
 const ROUTES: ReadonlyArray<readonly [route: string, what: string]> = [
@@ -14,6 +15,8 @@ const ROUTES: ReadonlyArray<readonly [route: string, what: string]> = [
   ["/bearer", "any Bearer token"],
   ["POST /oauth/token", "OAuth 2.0 client credentials token endpoint"],
   ["/oauth/protected", "needs a token issued by /oauth/token"],
+  ["/oauth/dpop-protected", "needs a DPoP-bound token and its proof (RFC 9449)"],
+  ["/resource/*", "RFC 9728 resources: the 401 names their metadata (and this server)"],
   ["/.well-known/oauth-authorization-server", "RFC 8414 metadata"],
   ["/redirect-to?url=&status_code=", "redirects (to this server or loopback only)"],
   ["/status/:code", "answers with that status"],
@@ -23,6 +26,11 @@ const ROUTES: ReadonlyArray<readonly [route: string, what: string]> = [
 
 /** Listed only when `--faults` turned it on. */
 const FAULTS_ROUTE = ["POST /oauth/_faults", "fault injection for the token endpoint (--faults)"] as const;
+/** Listed only with `--mtls`. */
+const MTLS_ROUTE = [
+  "/oauth/mtls-protected",
+  "needs a token bound to the client certificate presented (RFC 8705)",
+] as const;
 
 /** Where `serve` writes, and how it waits for the signal to stop. */
 export interface ServeIO {
@@ -48,29 +56,36 @@ export interface ServeIO {
  * ```
  */
 export async function runServe(command: ServeCommand, io: ServeIO): Promise<number> {
-  const server = await startTestServer({
-    port: command.port,
-    host: command.host,
-    faults: command.faults,
-    ...(command.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: command.tokenTtlSeconds }),
-  });
-  // Listening for the signal before saying how to send it: a stop sent as soon as the banner shows is caught.
-  const stop = (io.stopSignal ?? waitForSignal)();
-  // The address actually bound: a name is judged by what it resolved to.
-  const bound = new URL(server.url).hostname;
-  if (!isLoopbackHost(bound)) io.stderr.write(exposedWarning(command.host, bound, command.faults));
-  const print = (line: string) => io.stdout.write(`${line}\n`);
-  for (const line of banner(command, server.url)) print(line);
-  const signal = await stop;
-  print(`${signal}: stopping`);
-  await server.close();
-  print("stopped");
+  // --tls: a throwaway CA and certificates, the CA's PEM in a fresh temporary directory (removed on stop).
+  const tls = command.tls ? await openServeTls({ mtls: command.mtls }) : undefined;
+  try {
+    const server = await startTestServer({
+      port: command.port,
+      host: command.host,
+      faults: command.faults,
+      ...(command.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: command.tokenTtlSeconds }),
+      ...(tls === undefined ? {} : tls.serverOptions),
+    });
+    // Listening for the signal before saying how to send it: a stop sent as soon as the banner shows is caught.
+    const stop = (io.stopSignal ?? waitForSignal)();
+    // The address actually bound: a name is judged by what it resolved to.
+    const bound = new URL(server.url).hostname;
+    if (!isLoopbackHost(bound)) io.stderr.write(exposedWarning(command.host, bound, command.faults));
+    const print = (line: string) => io.stdout.write(`${line}\n`);
+    for (const line of banner(command, server.url, tls)) print(line);
+    const signal = await stop;
+    print(`${signal}: stopping`);
+    await server.close();
+  } finally {
+    await tls?.remove();
+  }
+  io.stdout.write("stopped\n");
   return 0;
 }
 
 /** What `serve` prints once listening: where, its routes, its test clients, how to try and stop it. */
-function banner(command: ServeCommand, url: string): string[] {
-  const routes = command.faults ? [...ROUTES, FAULTS_ROUTE] : ROUTES;
+function banner(command: ServeCommand, url: string, tls: ServeTls | undefined): string[] {
+  const routes = [...ROUTES, ...(command.mtls ? [MTLS_ROUTE] : []), ...(command.faults ? [FAULTS_ROUTE] : [])];
   const width = Math.max(...routes.map(([route]) => route.length));
   // The registered clients are public test fixtures (authflow/server's defaultClients()), not secrets.
   const clients = defaultClients().map((client) => {
@@ -78,6 +93,9 @@ function banner(command: ServeCommand, url: string): string[] {
       client.clientSecret === undefined ? "key: TEST_CLIENT_PRIVATE_JWK" : `secret: ${client.clientSecret}`;
     return `  ${client.clientId.padEnd(14)} ${client.authMethod.padEnd(20)} ${secret}`;
   });
+  if (tls?.client !== undefined) {
+    clients.push(`  ${"mtls-client".padEnd(14)} ${"tls_client_auth".padEnd(20)} certificate: ${tls.client.cert}`);
+  }
   return [
     `authflow test server listening on ${url} (a test server: not for production)`,
     "",
@@ -87,9 +105,30 @@ function banner(command: ServeCommand, url: string): string[] {
     `OAuth clients (test fixtures; tokens live ${command.tokenTtlSeconds ?? 3600} s):`,
     ...clients,
     "",
-    `try:  authflow ${url}/basic-auth/user/pass -a user`,
+    ...(tls === undefined ? [`try:  authflow ${url}/basic-auth/user/pass -a user`] : tlsLines(url, tls)),
     "stop: Ctrl-C",
   ];
+}
+
+/** Where the throwaway CA is, and a command that trusts it. */
+function tlsLines(url: string, tls: ServeTls): string[] {
+  const ca = shellWord(tls.caFile);
+  const lines = [
+    `CA certificate (throwaway, removed on stop): ${tls.caFile}`,
+    `try:  npx authflow --cacert ${ca} GET ${url}/basic-auth/user/pass -a user`,
+  ];
+  if (tls.client !== undefined) {
+    lines.push(
+      `      npx authflow --cacert ${ca} --cert ${shellWord(tls.client.cert)} --key ${shellWord(tls.client.key)} \\`,
+      `        GET ${url}/oauth/mtls-protected --token-url ${url}/oauth/token --client-id mtls-client --client-auth tls_client_auth`,
+    );
+  }
+  return lines;
+}
+
+/** A path as one shell word: quoted only when it needs to be. */
+function shellWord(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
 }
 
 /**

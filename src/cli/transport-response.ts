@@ -1,6 +1,19 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 
+/**
+ * The exchange being written now, and the log of what a proxy does below it (wire.ts).
+ *
+ * @example
+ * ```ts
+ * const writing: Writing = { current: undefined, wire: new WireLog(hooks) };
+ * ```
+ */
+export interface Writing {
+  current: ExchangeLog | undefined;
+  readonly wire?: { settled(): void; flush(): void } | undefined;
+}
+
 /** A request as it went out: the request line and every header line, in wire order. */
 export interface SentRequest {
   readonly method: string;
@@ -103,7 +116,7 @@ export class ResponseReceiver implements Dispatcher.DispatchHandler {
     private readonly method: string,
     private readonly log: ExchangeLog,
     private readonly signal: AbortSignal | undefined,
-    private readonly writing: { current: ExchangeLog | undefined },
+    private readonly writing: Writing,
   ) {
     this.response = new Promise((resolve, reject) => {
       this.#resolve = resolve;
@@ -144,6 +157,8 @@ export class ResponseReceiver implements Dispatcher.DispatchHandler {
     // Kept as received: a reason phrase is shown (escaped), never parsed.
     Object.defineProperty(response, "statusText", { value: message ?? "", enumerable: true });
     this.#settled = true;
+    // The answer the wire log holds is this one, which the hooks show themselves.
+    this.writing.wire?.settled();
     this.log.received(response);
     this.#resolve(response);
   }
@@ -162,6 +177,8 @@ export class ResponseReceiver implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Controller, error: Error): void {
     this.signal?.removeEventListener("abort", this.#onAbort);
+    // A refusal the proxy answered (a CONNECT's 407) is shown before the error it ends in.
+    this.writing.wire?.flush();
     if (this.writing.current === this.log) this.writing.current = undefined;
     const aborted = this.signal?.aborted === true;
     if (!this.#settled) {

@@ -10,9 +10,18 @@
 import { channel } from "node:diagnostics_channel";
 import { Readable } from "node:stream";
 import type { Agent, Dispatcher } from "undici";
-import type { FetchLike } from "../index.js";
+import type { ResolvedTls } from "../engine/tls.js";
+import { tlsFailure } from "../engine/tls-failure.js";
+import { AuthflowError, type FetchLike } from "../index.js";
 import { undiciModule } from "../node/undici-runtime.js";
-import { ExchangeLog, ResponseReceiver, type SentRequest, type TransportHooks } from "./transport-response.js";
+import {
+  ExchangeLog,
+  ResponseReceiver,
+  type SentRequest,
+  type TransportHooks,
+  type Writing,
+} from "./transport-response.js";
+import { WireLog } from "./wire.js";
 
 export type { SentRequest, TransportHooks };
 
@@ -21,7 +30,14 @@ export interface TransportOptions {
   /** Longest wait for a connection (TCP and TLS), in ms; undefined for undici's default (10 s). */
   readonly connectTimeoutMs?: number;
   /** Another dispatcher (a proxy agent, a TLS-configured agent); the transport does not close it. */
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: Dispatcher | undefined;
+  /** The TLS options the dispatcher applies: a certificate failure is then named by what was given. */
+  readonly tls?: ResolvedTls | undefined;
+  /**
+   * Hooks for the exchanges a proxy dispatcher makes below the CLI's own
+   * requests (a CONNECT, a request sent again with Proxy-Authorization after a 407), for `-v`.
+   */
+  readonly wire?: TransportHooks | undefined;
 }
 
 /** A fetch-compatible function over undici, and how to let go of its connections. */
@@ -58,15 +74,28 @@ export function createTransport(options: TransportOptions = {}): Transport {
       : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (own as Agent);
   // The dispatch whose socket is being written right now: undici publishes its header block synchronously then.
-  const writing: { current: ExchangeLog | undefined } = { current: undefined };
-  const onHeaders = (message: unknown) => writing.current?.sent(String((message as { headers?: unknown }).headers));
+  const wire = options.wire === undefined ? undefined : new WireLog(options.wire);
+  const writing: Writing = { current: undefined, wire };
+  const onHeaders = (message: unknown) => {
+    const { headers, request } = message as { headers?: unknown; request?: object };
+    const log = writing.current;
+    if (log !== undefined && log.request === undefined) {
+      // An answer held (a CONNECT's 200) came before this request: shown first.
+      wire?.flush();
+      log.sent(String(headers));
+    } else if (request !== undefined) wire?.block(request, String(headers));
+  };
   sendHeaders.subscribe(onHeaders);
   return {
     fetch: (hooks = {}) => {
-      return (request, init) => send(dispatcher, request, init?.signal ?? request.signal, hooks, writing);
+      return (request, init) =>
+        send(dispatcher, request, init?.signal ?? request.signal, hooks, writing).catch((error: unknown) => {
+          throw named(error, request.url, options.tls);
+        });
     },
     async close() {
       sendHeaders.unsubscribe(onHeaders);
+      wire?.close();
       await own?.destroy();
     },
   };
@@ -77,7 +106,7 @@ async function send(
   request: Request,
   signal: AbortSignal | null | undefined,
   hooks: TransportHooks,
-  writing: { current: ExchangeLog | undefined },
+  writing: Writing,
 ): Promise<Response> {
   signal?.throwIfAborted();
   const url = new URL(request.url);
@@ -111,6 +140,17 @@ async function send(
     throw new TypeError("fetch failed", { cause: error });
   }
   return receiver.response;
+}
+
+/**
+ * A failure as the library names it: a proxy's refusal (ProxyError), the
+ * plain-HTTP rule or the guard are the error itself, not "fetch failed"; a
+ * certificate problem a TlsError saying which option fixes it.
+ */
+function named(error: unknown, url: string, tls: ResolvedTls | undefined): unknown {
+  const inner = (error as { cause?: unknown } | null)?.cause;
+  if (inner instanceof AuthflowError) return inner;
+  return tlsFailure(error, new URL(url).origin, tls) ?? error;
 }
 
 /** A body of known size as bytes; a larger one as a stream of what was read and the rest. */

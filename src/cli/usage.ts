@@ -15,7 +15,7 @@ export class UsageError extends Error {
 
 /** Printed after a usage error. */
 export const SHORT_USAGE = `usage: authflow [METHOD] URL [ITEM…] [options]
-       authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
+       authflow serve [--port N] [--host H] [--token-ttl S] [--faults] [--tls [--mtls]]
        authflow session list | delete NAME
        authflow demo
 Run 'authflow help' for every option, 'authflow help serve|session|demo' for the others.`;
@@ -23,11 +23,16 @@ Run 'authflow help' for every option, 'authflow help serve|session|demo' for the
 /** `authflow help serve`, `authflow serve --help`. */
 export const SERVE_HELP = `authflow serve — the embedded test server, in the foreground until Ctrl-C
 
-usage: authflow serve [--port N] [--host H] [--token-ttl S] [--faults]
+usage: authflow serve [--port N] [--host H] [--token-ttl S] [--faults] [--tls [--mtls]]
 
 A TEST SERVER, NOT FOR PRODUCTION: httpbin's authentication routes and an OAuth 2.0
 token endpoint that hands out tokens for fixed, published client secrets, with no
 authentication of its own. Keep it on loopback: any other address is warned about.
+
+With --tls it serves https with a certificate from a CA made for this run; the CA's
+certificate is written to a temporary file whose path it prints, with a command to
+paste (npx authflow --cacert FILE GET https://127.0.0.1:PORT/…); the file is
+removed when the server stops. --mtls adds a client certificate and key next to it.
 
 ${flagHelp(SERVE_FLAGS, false)}`;
 
@@ -91,8 +96,15 @@ Commands
   help      this help, or 'authflow help serve|session|demo'
 
 Exit status: 0 done; 1 failure (network, rejected credentials, authflow errors);
-2 usage error; 3, 4, 5 with --check-status for a 3xx, 4xx, 5xx answer;
-28 timeout; 35 TLS failure (certificate, handshake); 130 prompt cancelled.
+2 usage error; 3, 4, 5 with --check-status for a 3xx, 4xx, 5xx answer (a proxy's
+final 407 included); 9 resource discovery refused (--allowed-issuer);
+28 timeout; 35 TLS failure (a certificate, the handshake, --cacert/--cert/--key
+unusable); 56 the proxy refused the tunnel (CONNECT); 130 prompt cancelled.
+
+Environment: AUTHFLOW_PASSWORD (-a), AUTHFLOW_PROXY_PASSWORD (--proxy-user),
+AUTHFLOW_KEY_PASSPHRASE (an encrypted --key); http_proxy, https_proxy, all_proxy,
+no_proxy (and upper case; HTTP_PROXY is ignored when REQUEST_METHOD is set, as curl
+does): loopback hosts never go through them, only through -x.
 
 Examples
   authflow https://httpbin.org/basic-auth/user/pass -a user
@@ -102,4 +114,8 @@ Examples
       --client-id my-service --client-secret-env CLIENT_SECRET --session orders
   authflow POST https://api.example.com/items name=x count:=3 --netrc
   authflow https://example.com/upload -F file=@report.pdf -F title=Q3 -a user
-  authflow --download https://example.com/files/archive.tar.gz`;
+  authflow --download https://example.com/files/archive.tar.gz
+  authflow --cacert ca.pem --cert client.pem --key client-key.pem https://api.internal/me
+  authflow -x http://proxy.internal:3128 --proxy-user alice https://api.example.com/
+  authflow https://mcp.example.com/mcp --client-id svc --client-secret-env SECRET \\
+      --allowed-issuer https://auth.example.com --dpop`;

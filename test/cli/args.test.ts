@@ -103,6 +103,8 @@ describe("parseCommand", () => {
       host: "127.0.0.1",
       tokenTtlSeconds: 5,
       faults: false,
+      tls: false,
+      mtls: false,
     });
     expect(parseCommand(["serve", "--faults", "--host", "0.0.0.0"])).toMatchObject({ host: "0.0.0.0", faults: true });
     expect(parseCommand(["serve", "--help"])).toEqual({ command: "help", topic: "serve" });

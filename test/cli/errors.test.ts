@@ -41,7 +41,7 @@ describe("errors in the CLI's own words", () => {
       [["--heder", "X: 1"], "unknown option --heder; did you mean --header?"],
       [["-X", "POST"], "unknown option -X: authflow takes the method as the first word: authflow POST URL"],
       [["-u", "me:pw"], "curl's -u is -a here: -a USER"],
-      [["-k"], "does not turn certificate checks off; trust a private CA with NODE_EXTRA_CA_CERTS=FILE"],
+      [["-k"], "does not turn certificate checks off; trust a private CA with --cacert FILE"],
       [["-L"], "authflow follows redirects by default"],
     ] as const;
     for (const [args, message] of cases) {
@@ -93,13 +93,18 @@ describe("exit statuses of their own", () => {
   it("a TLS failure exits 35 and says what to do; trusting the CA makes it work", async () => {
     const untrusted = await runCli([`${tlsServer.url}/anything`]);
     expect(untrusted.code).toBe(35);
-    expect(untrusted.stderr).toMatch(/TLS failure: the server's certificate is not signed by a CA this machine trusts/);
-    expect(untrusted.stderr).toContain("NODE_EXTRA_CA_CERTS");
-    const trusted = await runCli([`${tlsServer.url}/anything`], { env: { NODE_EXTRA_CA_CERTS: caFile } });
+    expect(untrusted.stderr).toMatch(
+      /TLS failure: the certificate of https:\/\/127\.0\.0\.1:\d+ is not signed by a CA this client trusts/,
+    );
+    expect(untrusted.stderr).toContain("give its certificate with --cacert FILE (PEM)");
+    const trusted = await runCli([`${tlsServer.url}/anything`, "--cacert", caFile]);
     expect(trusted.code).toBe(0);
+    // Node's own way still works: NODE_EXTRA_CA_CERTS adds to the system's CAs.
+    const extra = await runCli([`${tlsServer.url}/anything`], { env: { NODE_EXTRA_CA_CERTS: caFile } });
+    expect(extra.code).toBe(0);
     const plain = await runCli([`${server.url.replace("http:", "https:")}/anything`]);
     expect(plain.code).toBe(35);
-    expect(plain.stderr).toContain("did not answer in TLS");
+    expect(plain.stderr).toContain("does that port speak plain http:?");
   });
 
   it("a port on fetch's blocked list (6000, X11) is reached: the CLI does not send through fetch", async () => {

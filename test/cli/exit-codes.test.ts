@@ -27,7 +27,7 @@ describe("exit status", () => {
       [["--no-such-flag", url], /unknown option --no-such-flag/],
       [[], /a URL is needed/],
       [["-a", "u:p", "--token", "t", url], /conflicting credentials: -a and --token/],
-      [["-A", "oauth2", "--client-id", "c", url], /--token-url URL or --issuer URL/],
+      [["-A", "oauth2", "--client-id", "c", url], /--token-url URL, --issuer URL, or --allowed-issuer URL/],
       [["--timeout", "soon", url], /--timeout needs a number of seconds/],
       [["serve", "--port", "70000"], /--port needs a whole number/],
     ] as const;

@@ -110,6 +110,18 @@ const CLEARED = [
   "TERM",
   "XDG_CACHE_HOME",
   "NODE_EXTRA_CA_CERTS",
+  // The CLI reads the proxy variables by default, as curl does: a test sets the ones it means.
+  "http_proxy",
+  "HTTP_PROXY",
+  "https_proxy",
+  "HTTPS_PROXY",
+  "all_proxy",
+  "ALL_PROXY",
+  "no_proxy",
+  "NO_PROXY",
+  "REQUEST_METHOD",
+  "AUTHFLOW_PROXY_PASSWORD",
+  "AUTHFLOW_KEY_PASSPHRASE",
 ];
 
 export function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
