@@ -59,9 +59,10 @@ export const DEMO_HELP = `authflow demo — every scheme end to end against the 
 
 usage: authflow demo
 
-Starts the test server, runs Basic, Digest, Bearer and OAuth 2.0 client credentials
-through the library, prints one line per step with the round trips and token
-requests counted, and exits 0 when every step passed.`;
+Starts the test server, runs Basic, Digest, Bearer, OAuth 2.0 client credentials,
+DPoP (RFC 9449) and RFC 9728 discovery through the library, prints one line per
+step with the round trips and token requests counted, and exits 0 when every
+step passed.`;
 
 /** `authflow help`, `authflow --help`. */
 export const HELP = `authflow — authenticated HTTP from the command line

@@ -51,7 +51,8 @@ export interface ClientOptions extends RedirectingOptions {
    * the client's own), Bun and Deno; elsewhere a TlsError at construction.
    * Left out, a `ClientCredentialsAuth` given as `auth` lends its own `tls`,
    * so certificate-bound tokens (RFC 8705) go over connections that present
-   * the certificate. Not with `fetch`. @example { ca: readFileSync("ca.pem", "utf8") }
+   * the certificate. Its `ca` also verifies an https:// proxy unless
+   * `proxy.ca` is given. Not with `fetch`. @example { ca: readFileSync("ca.pem", "utf8") }
    */
   tls?: TlsOptions;
   /**
@@ -59,7 +60,10 @@ export interface ClientOptions extends RedirectingOptions {
    * `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` variables, curl's rules), or
    * `false` (default). http: targets go in absolute form, https: targets
    * through a CONNECT tunnel; a 407 is answered with `auth` (`[user, pass]`:
-   * Digest or Basic, whichever the proxy offers). Not with `fetch`.
+   * Digest or Basic, whichever the proxy offers). Left out, a
+   * `ClientCredentialsAuth` given as `auth` lends its own `proxy` (one object
+   * for the token endpoint and the API); `false` keeps this client direct
+   * even then. Not with `fetch`.
    * @example { url: "http://proxy.internal:3128", auth: ["alice", "s3cret"] }
    */
   proxy?: ProxySetting;
