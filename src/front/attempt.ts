@@ -107,7 +107,21 @@ async function unauthenticated(attempt: Attempt, policy: SendPolicy): Promise<Re
   if (policy.guard !== null && carriesCredentials(attempt.headers, policy.sensitiveHeaders)) {
     return authenticated(new HandSetCredentials(attempt.headers, policy.sensitiveHeaders), attempt, policy);
   }
+  const { direct } = policy;
+  if (direct !== undefined && !attempt.body.streaming) return plainDirect(direct, attempt, policy);
   return flowTransport(policy, attempt)(await requestFor(attempt, null));
+}
+
+/** A request without credentials on the platform's fetch: `fetch(url, init)`, no `Request` built first. */
+function plainDirect(direct: DirectFetch, attempt: Attempt, policy: SendPolicy): Promise<Response> {
+  const { extra, method, headers, redirect } = attempt;
+  const body = attempt.body.first();
+  const init: RequestInit =
+    extra === undefined ? { method, headers, body, redirect } : { ...extra, method, headers, body, redirect };
+  if (attempt.signal !== undefined) init.signal = attempt.signal;
+  return direct(attempt.url.href, init).catch((error: unknown) => {
+    throw policy.nameNetworkError === undefined ? error : policy.nameNetworkError(error, attempt, true);
+  });
 }
 
 /**
