@@ -7,8 +7,8 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
 import ts from "typescript";
+import { bundlePackage, packageEntryPoints } from "../../scripts/bundle-package.mjs";
 
 export const root = resolve(import.meta.dirname, "../..");
 
@@ -43,44 +43,15 @@ export async function installPackage(): Promise<DocProject> {
   mkdirSync(installed, { recursive: true });
   cpSync(join(root, "package.json"), join(installed, "package.json"));
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Manifest;
-  await bundle(manifest, join(installed, "dist"));
-  emitDeclarations(manifest, join(installed, "dist"));
+  await bundlePackage(root, join(installed, "dist"), "silent");
+  emitDeclarations(join(installed, "dist"));
   const bin = manifest.bin.authflow ?? "./dist/cli/main.js";
   return { directory, cli: join(installed, bin) };
 }
 
-/** The source file of each `exports` entry and of the command, by its path under dist/ without `.js`. */
-function entryPoints(manifest: Manifest): Record<string, string> {
-  const entries: Record<string, string> = {};
-  const targets = [...Object.values(manifest.exports), ...Object.values(manifest.bin)];
-  for (const target of targets) {
-    const file = typeof target === "string" ? target : target.default;
-    if (!file.endsWith(".js")) continue;
-    const name = file.replace(/^\.\/dist\//, "").replace(/\.js$/, "");
-    entries[name] = join(root, "src", `${name}.ts`);
-  }
-  return entries;
-}
-
-async function bundle(manifest: Manifest, outdir: string): Promise<void> {
-  await build({
-    entryPoints: entryPoints(manifest),
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    chunkNames: "chunks/[name]-[hash]",
-    sourcemap: true,
-    logLevel: "silent",
-  });
-}
-
 /** The `.d.ts` tree under dist/, as tsc -p tsconfig.core.json / tsconfig.node.json write it. */
-function emitDeclarations(manifest: Manifest, outDir: string): void {
-  const roots = Object.entries(entryPoints(manifest))
+function emitDeclarations(outDir: string): void {
+  const roots = Object.entries(packageEntryPoints(root))
     .filter(([name]) => name !== "cli/main")
     .map(([, file]) => file);
   const options: ts.CompilerOptions = {

@@ -186,6 +186,9 @@ describe.skipIf(SQUID === undefined)("ClientCredentialsAuth({ proxy }) through s
         request.on("data", (chunk: string) => (body += chunk));
         request.on("end", () => {
           seen.push({ path: request.url ?? "", headers: request.headers, body });
+          // Each tunnel ends with its answer: squid logs a CONNECT only when its tunnel ends, and an idle
+          // kept-alive one (the auth's, never closed by a Client) would log only after the keep-alive timeout.
+          response.setHeader("connection", "close");
           if (request.url === "/token") {
             response.setHeader("content-type", "application/json");
             response.end(JSON.stringify({ access_token: "tunnelled-token", token_type: "Bearer", expires_in: 3600 }));
