@@ -7,7 +7,7 @@
  */
 import type { buildConnector } from "undici";
 import { tlsFailure } from "../engine/tls-failure.js";
-import { TlsError, type TlsFailureReason } from "../errors.js";
+import { ProxyError, TlsError, type TlsFailureReason } from "../errors.js";
 import { tlsConnector } from "../node/tls-connector.js";
 import type { ProxyEndpoint } from "../schemes/proxy-options.js";
 
@@ -27,7 +27,7 @@ export function proxyConnector(
   option: "proxy.ca" | "tls.ca",
 ): buildConnector.connector {
   const base = tlsConnector(ca === undefined ? {} : { ca: [...ca] });
-  if (endpoint.url.protocol !== "https:") return base;
+  const secure = endpoint.url.protocol === "https:";
   return (options, callback) =>
     base(options, (...args: buildConnector.CallbackArgs) => {
       const error = args[0];
@@ -35,8 +35,36 @@ export function proxyConnector(
         callback(...args);
         return;
       }
-      callback(proxyTlsFailure(error, endpoint.origin, ca === undefined ? undefined : option) ?? error, null);
+      const named =
+        (secure ? proxyTlsFailure(error, endpoint.origin, ca === undefined ? undefined : option) : undefined) ??
+        unreachable(error, endpoint.origin);
+      callback(named ?? error, null);
     });
+}
+
+/** Socket errors by which a proxy could not be reached at all (not an answer of the proxy's). */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/**
+ * A {@link ProxyError} (no `status`) for a proxy that could not be reached,
+ * so the message names the proxy rather than the origin the request was for.
+ */
+function unreachable(error: Error, origin: string): ProxyError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string" || !UNREACHABLE.has(code)) return undefined;
+  return new ProxyError(
+    `the proxy ${origin} could not be reached (${code}); check the proxy URL and that the proxy is up`,
+    { proxy: origin, cause: error },
+  );
 }
 
 /**
