@@ -34,11 +34,11 @@ interface ServerProcess {
 
 async function startServer(options: object): Promise<ServerProcess> {
   const script = compiled
-    ? [fileURLToPath(new URL("./dpop-server.mjs", import.meta.url))]
-    : ["--import", "tsx", "bench/dpop-server.ts"];
+    ? [fileURLToPath(new URL("./server.mjs", import.meta.url))]
+    : ["--import", "tsx", "bench/server.ts"];
   const child: ChildProcess = spawn(process.execPath, script, {
     stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, DPOP_SERVER_OPTIONS: JSON.stringify(options) },
+    env: { ...process.env, BENCH_SERVER_OPTIONS: JSON.stringify(options) },
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,12 +1,15 @@
 /**
  * The bench's server, in a process of its own so that its work does not share
  * the client's event loop: starts the test server on an ephemeral loopback
- * port, prints `{"url": …}` on one line, and runs until its stdin closes or it
+ * port (with the options in `BENCH_SERVER_OPTIONS`, JSON, when set), prints
+ * `{"url": …}` on one line, and runs until its stdin closes or it
  * gets SIGTERM.
  */
 import { startTestServer } from "../src/server/index.js";
 
-const server = await startTestServer({ port: 0, host: "127.0.0.1" });
+// More options as JSON in BENCH_SERVER_OPTIONS (the DPoP bench: `{"dpop":{"requireNonce":true}}`).
+const options = JSON.parse(process.env.BENCH_SERVER_OPTIONS ?? "{}") as Parameters<typeof startTestServer>[0];
+const server = await startTestServer({ ...options, port: 0, host: "127.0.0.1" });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 
 let closing = false;

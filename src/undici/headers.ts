@@ -10,7 +10,8 @@ import type { Dispatcher } from "undici";
 /** The `headers` of undici dispatch options. */
 export type DispatchHeaders = Dispatcher.DispatchOptions["headers"];
 
-type HeaderValue = string | readonly string[] | number | null | undefined;
+/** One header value in any of those shapes. */
+export type HeaderValue = string | readonly string[] | number | null | undefined;
 
 /** Calls `visit` for every header of `headers`, whatever undici shape it has. */
 export function eachHeader(headers: DispatchHeaders, visit: (name: string, value: HeaderValue) => void): void {

@@ -4,28 +4,7 @@
  * Node transport is loaded lazily by the core and must bundle anywhere).
  */
 import type { Dispatcher } from "undici";
-
-type DispatchHeaders = Dispatcher.DispatchOptions["headers"];
-type HeaderValue = string | readonly string[] | number | null | undefined;
-
-function each(headers: DispatchHeaders, visit: (name: string, value: HeaderValue) => void): void {
-  if (headers === null || headers === undefined) return;
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const [name, value] of headers as unknown as [string, HeaderValue][]) visit(String(name), value);
-    } else {
-      for (let index = 0; index < headers.length; index += 2)
-        visit(String(headers[index]), headers[index + 1] as HeaderValue);
-    }
-    return;
-  }
-  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === "function") {
-    for (const [name, value] of headers as Iterable<[string, HeaderValue]>) visit(String(name), value);
-    return;
-  }
-  const record = headers as Record<string, HeaderValue>;
-  for (const name of Object.keys(record)) visit(name, record[name]);
-}
+import { type DispatchHeaders, eachHeader, type HeaderValue } from "./headers.js";
 
 function push(flat: string[], name: string, value: HeaderValue): void {
   if (value === undefined) return;
@@ -46,7 +25,7 @@ function push(flat: string[], name: string, value: HeaderValue): void {
 export function proxyHeaders(headers: DispatchHeaders, host: string, authorization: string | undefined): string[] {
   const flat: string[] = [];
   let hasHost = false;
-  each(headers, (name, value) => {
+  eachHeader(headers, (name, value) => {
     const lower = name.toLowerCase();
     if (lower === "host" && value !== undefined) hasHost = true;
     if (lower !== "proxy-authorization" || authorization === undefined) push(flat, name, value);
@@ -68,12 +47,12 @@ export function proxyHeaders(headers: DispatchHeaders, host: string, authorizati
  */
 export function withoutProxyCredentials(options: Dispatcher.DispatchOptions): Dispatcher.DispatchOptions {
   let found = false;
-  each(options.headers, (name) => {
+  eachHeader(options.headers, (name) => {
     if (!found && name.length === 19 && name.toLowerCase() === "proxy-authorization") found = true;
   });
   if (!found) return options;
   const flat: string[] = [];
-  each(options.headers, (name, value) => {
+  eachHeader(options.headers, (name, value) => {
     if (name.toLowerCase() !== "proxy-authorization") push(flat, name, value);
   });
   return { ...options, headers: flat };

@@ -29,3 +29,24 @@ export function useTestServer(options?: TestServerOptions): TestServer {
     },
   });
 }
+
+/**
+ * Runs `body` against a test server of its own, started with `options` and stopped afterwards, whatever
+ * `body` does: for the tests that need a server configured differently from their file's.
+ *
+ * @example
+ * ```ts
+ * await withServer({ dpop: { requireNonce: true } }, async (on) => expect((await fetch(on.url)).ok).toBe(true));
+ * ```
+ */
+export async function withServer(
+  options: TestServerOptions | undefined,
+  body: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startTestServer(options);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}

@@ -10,6 +10,7 @@ import { Client, ClientCredentialsAuth, TokenEndpointError, withAuth } from "../
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { MemoryTokenStore } from "../../src/stores/memory.js";
 import { authInterceptor } from "../../src/undici/index.js";
+import { withServer } from "../helpers/server.js";
 import { authAgent } from "../helpers/undici.js";
 
 let server: TestServer;
@@ -26,15 +27,6 @@ function dpopClient(on: TestServer, options: Partial<ConstructorParameters<typeo
     dpop: true,
     ...options,
   });
-}
-
-async function withServer(options: Parameters<typeof startTestServer>[0], body: (on: TestServer) => Promise<void>) {
-  const on = await startTestServer(options);
-  try {
-    await body(on);
-  } finally {
-    await on.close();
-  }
 }
 
 describe("DPoP through every front door", () => {

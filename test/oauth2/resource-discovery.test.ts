@@ -10,6 +10,7 @@ import { Client, ClientCredentialsAuth, ResourceDiscoveryError, withAuth } from 
 import type { ClientCredentialsOptions } from "../../src/oauth2/options.js";
 import { startTestServer, type TestServer } from "../../src/server/index.js";
 import { authInterceptor } from "../../src/undici/index.js";
+import { withServer } from "../helpers/server.js";
 import { authAgent } from "../helpers/undici.js";
 
 let server: TestServer;
@@ -25,15 +26,6 @@ function discovering(issuers: readonly string[], options: Partial<ClientCredenti
     allowedIssuers: issuers,
     ...options,
   });
-}
-
-async function withServer(options: Parameters<typeof startTestServer>[0], body: (on: TestServer) => Promise<void>) {
-  const on = await startTestServer(options);
-  try {
-    await body(on);
-  } finally {
-    await on.close();
-  }
 }
 
 describe("discovery from the resource's 401 (RFC 9728 §5)", () => {

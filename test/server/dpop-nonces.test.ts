@@ -4,22 +4,14 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DpopNonces } from "../../src/server/dpop-state.js";
-import { startTestServer, type TestServer } from "../../src/server/index.js";
+import type { TestServer } from "../../src/server/index.js";
+import { withServer } from "../helpers/server.js";
 import { makeProof, type ProofKey, proofKey, requestToken } from "./dpop-helpers.js";
 
 let key: ProofKey;
 beforeAll(async () => {
   key = await proofKey();
 });
-
-async function withServer(options: Parameters<typeof startTestServer>[0], body: (server: TestServer) => Promise<void>) {
-  const server = await startTestServer(options);
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-  }
-}
 
 /** A token request with a proof carrying `nonce`: status, body, and the nonce the answer hands out. */
 async function tokenWith(server: TestServer, nonce?: string) {

@@ -6,8 +6,8 @@
  * clients' refusal tests.
  */
 import { describe, expect, it } from "vitest";
-import { metadataUrl, startTestServer, type TestServer } from "../../src/server/index.js";
-import { useTestServer } from "../helpers/server.js";
+import { metadataUrl } from "../../src/server/index.js";
+import { useTestServer, withServer } from "../helpers/server.js";
 import { dpopToken, makeProof, proofKey, requestToken } from "./dpop-helpers.js";
 
 const server = useTestServer();
@@ -73,15 +73,6 @@ describe("/resource/* (RFC 9728 §5)", () => {
 });
 
 describe("resourceMetadata options", () => {
-  async function withServer(options: Parameters<typeof startTestServer>[0], body: (on: TestServer) => Promise<void>) {
-    const on = await startTestServer(options);
-    try {
-      await body(on);
-    } finally {
-      await on.close();
-    }
-  }
-
   it("dpopRequired: challenges with DPoP, says so in the metadata, refuses Bearer tokens, accepts DPoP ones", async () => {
     await withServer({ resourceMetadata: { dpopRequired: true } }, async (on) => {
       const url = resourceUrl(on);
